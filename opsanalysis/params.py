@@ -1,0 +1,204 @@
+"""Params: everything a company sets in YAML instead of editing code.
+
+A params file is merged over :data:`DEFAULTS`; unknown keys are rejected so a typo never
+silently falls back to a default.
+
+Example ``params/weekly.yaml``::
+
+    language: en                 # en or zh
+    timezone: Asia/Shanghai      # naive timestamps are read in it, aware ones converted to it
+    source: data/demo.duckdb     # default data source of the report
+    tables: {events: app_events} # physical table names, when they differ from the contract
+    columns:                     # company column name -> canonical name, per table
+      events: {uid: user_id, ts: event_time}
+    events:
+      active: null               # event names that count as "active"; null = every event
+      conversion_steps: [view_product, add_to_cart, submit_order, pay_order]
+    orders:
+      paid_statuses: [paid]
+    targets: {new_users: 1500}   # period targets for target completion
+    alerts: {pct_change: 0.15}   # flag a KPI that moved more than 15% on the previous period
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+
+from ._checks import check_one_of
+from .contract import TABLES
+from .exceptions import ParamsError
+
+__all__ = ["DEFAULTS", "Params", "load_params"]
+
+DEFAULTS: dict[str, Any] = {
+    "language": "en",
+    "timezone": "Asia/Shanghai",
+    "source": None,
+    "tables": {},
+    "columns": {},
+    "events": {"active": None, "conversion_steps": []},
+    "orders": {"paid_statuses": ["paid"]},
+    "targets": {},
+    "alerts": {"pct_change": 0.15},
+    "report": {"title": None, "company": None},
+    "validation": {"on_load": True, "max_examples": 5},
+}
+
+LANGUAGES = ("en", "zh")
+
+
+def _merge(base: dict[str, Any], override: Mapping[str, Any], path: str = "") -> dict[str, Any]:
+    out = copy.deepcopy(base)
+    for key, value in override.items():
+        where = f"{path}{key}"
+        if key not in base:
+            known = ", ".join(sorted(base))
+            raise ParamsError(
+                f"Unknown params key {where!r}. Known keys here: {known}. "
+                "Check the spelling in your params file."
+            )
+        if isinstance(base[key], dict) and base[key] and isinstance(value, Mapping):
+            out[key] = _merge(base[key], value, where + ".")
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+@dataclass(frozen=True)
+class Params:
+    """Validated params. Read settings through the properties; ``raw`` holds the merged dict."""
+
+    raw: dict[str, Any]
+    path: str | None = None
+
+    @property
+    def language(self) -> str:
+        return self.raw["language"]
+
+    @property
+    def timezone(self) -> str:
+        return self.raw["timezone"]
+
+    @property
+    def source(self) -> str | None:
+        return self.raw["source"]
+
+    @property
+    def active_events(self) -> list[str] | None:
+        active = self.raw["events"]["active"]
+        return None if active is None else list(active)
+
+    @property
+    def conversion_steps(self) -> list[str]:
+        return list(self.raw["events"]["conversion_steps"] or [])
+
+    @property
+    def paid_statuses(self) -> list[str]:
+        return list(self.raw["orders"]["paid_statuses"])
+
+    @property
+    def targets(self) -> dict[str, float]:
+        return dict(self.raw["targets"] or {})
+
+    @property
+    def alert_pct_change(self) -> float:
+        return float(self.raw["alerts"]["pct_change"])
+
+    def physical_table(self, table: str) -> str:
+        """Name of the physical table (or file stem) that holds canonical ``table``."""
+        return (self.raw["tables"] or {}).get(table, table)
+
+    def column_mapping(self, table: str) -> dict[str, str]:
+        """``{company column: canonical column}`` for ``table`` (empty when none is set)."""
+        return dict((self.raw["columns"] or {}).get(table) or {})
+
+
+def _validate(raw: dict[str, Any], where: str) -> None:
+    check_one_of("language", raw["language"], LANGUAGES)
+    try:
+        ZoneInfo(str(raw["timezone"]))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ParamsError(
+            f"timezone={raw['timezone']!r} in {where} is not an IANA time zone; "
+            "use a name such as 'Asia/Shanghai' or 'UTC'."
+        ) from None
+    for key in ("tables", "columns"):
+        for table in raw[key] or {}:
+            if table not in TABLES:
+                raise ParamsError(
+                    f"{key}: {table!r} in {where} is not a table of the data contract; "
+                    f"use one of {', '.join(TABLES)}."
+                )
+    for table, mapping in (raw["columns"] or {}).items():
+        if not isinstance(mapping, Mapping):
+            raise ParamsError(
+                f"columns.{table} in {where} must map your column names to canonical ones, "
+                f"e.g. columns: {{{table}: {{uid: user_id}}}}; got {mapping!r}."
+            )
+        spec = TABLES[table]
+        for own, canonical in mapping.items():
+            if table != "users" and spec.column(str(canonical)) is None:
+                known = ", ".join(c.name for c in spec.columns)
+                raise ParamsError(
+                    f"columns.{table}.{own} in {where} maps onto {canonical!r}, which is not a "
+                    f"column of table {table!r}. Canonical columns: {known}."
+                )
+    pct = raw["alerts"]["pct_change"]
+    if not isinstance(pct, (int, float)) or pct <= 0:
+        raise ParamsError(f"alerts.pct_change in {where} must be a positive fraction such as 0.15.")
+    for metric, target in (raw["targets"] or {}).items():
+        if not isinstance(target, (int, float)) or target <= 0:
+            raise ParamsError(
+                f"targets.{metric} in {where} must be a positive number; got {target!r}."
+            )
+
+
+def load_params(params: str | Path | Mapping[str, Any] | Params | None = None) -> Params:
+    """Load params from a YAML file, a dict, or nothing (the defaults).
+
+    Parameters
+    ----------
+    params
+        Path of a YAML file, a mapping with the same structure, an existing :class:`Params`
+        (returned unchanged), or None for :data:`DEFAULTS`.
+
+    Raises
+    ------
+    ParamsError
+        The file is missing or not YAML, a key is unknown, or a value is invalid.
+
+    Examples
+    --------
+    >>> load_params({"language": "zh"}).language
+    'zh'
+    """
+    if isinstance(params, Params):
+        return params
+    path: str | None = None
+    if params is None:
+        given: Mapping[str, Any] = {}
+    elif isinstance(params, (str, Path)):
+        path = str(params)
+        p = Path(params)
+        if not p.is_file():
+            raise ParamsError(f"Params file {path!r} does not exist; pass the path of a YAML file.")
+        try:
+            given = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as exc:
+            raise ParamsError(f"Params file {path!r} is not valid YAML: {exc}") from None
+        if not isinstance(given, Mapping):
+            raise ParamsError(f"Params file {path!r} must hold a mapping of keys to values.")
+    elif isinstance(params, Mapping):
+        given = params
+    else:
+        raise ParamsError(f"params must be a path, a mapping or None; got {type(params).__name__}.")
+    raw = _merge(DEFAULTS, given)
+    _validate(raw, path or "params")
+    return Params(raw=raw, path=path)
