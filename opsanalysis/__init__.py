@@ -1,1 +1,57 @@
+"""opsanalysis: user-operations reports computed in the engine from raw tables.
 
+>>> import opsanalysis as oa
+>>> oa.parse_period("2025-W47").start
+datetime.date(2025, 11, 17)
+"""
+
+from . import plotting, reports
+from .exceptions import (
+    DataContractError,
+    OpsAnalysisError,
+    ParamsError,
+    PeriodError,
+    ReportError,
+    SourceError,
+)
+from .kpi import OVERVIEW_METRICS, daily_kpis, kpi_overview, period_kpis
+from .narrative import kpi_findings
+from .params import Params, load_params
+from .periods import Period, latest_complete_period, parse_period, period_containing
+from .plotting import plot_kpi_trend, plot_kpi_trends
+from .reports import open_report, render
+from .source import Source, connect
+from .validation import DataContractWarning, ValidationReport, validate
+
+__all__ = [
+    "DataContractError",
+    "DataContractWarning",
+    "OVERVIEW_METRICS",
+    "OpsAnalysisError",
+    "Params",
+    "ParamsError",
+    "Period",
+    "PeriodError",
+    "ReportError",
+    "Source",
+    "SourceError",
+    "ValidationReport",
+    "connect",
+    "daily_kpis",
+    "kpi_findings",
+    "kpi_overview",
+    "latest_complete_period",
+    "load_params",
+    "open_report",
+    "parse_period",
+    "period_containing",
+    "period_kpis",
+    "plot_kpi_trend",
+    "plot_kpi_trends",
+    "plotting",
+    "render",
+    "reports",
+    "validate",
+]
+
+__version__ = "0.1.0"

@@ -1,0 +1,85 @@
+"""The ``opsanalysis`` command: demo data, reports, validation."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from datetime import date
+
+from .exceptions import OpsAnalysisError
+
+__all__ = ["main"]
+
+
+def _demo_data(args: argparse.Namespace) -> int:
+    from .demo import DEFAULT_END, make_demo_data
+
+    t0 = time.perf_counter()
+    summary = make_demo_data(
+        args.out, users=args.users, weeks=args.weeks, seed=args.seed,
+        end=date.fromisoformat(args.end) if args.end else DEFAULT_END,
+    )
+    rows = ", ".join(f"{k} {v:,}" for k, v in summary.rows.items())
+    print(f"Wrote {summary.path} ({summary.start} to {summary.end}) in "
+          f"{time.perf_counter() - t0:.1f} s: {rows}")
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from .reports import render_report
+
+    path = render_report(args.kind, period=args.period, params=args.params, source=args.source,
+                         out=args.out)
+    print(path.resolve())
+    return 0
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from .source import connect
+    from .validation import validate
+
+    report = validate(connect(args.source, params=args.params))
+    print(report)
+    return 0 if report.ok else 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="opsanalysis", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    demo = sub.add_parser("demo-data", help="write the demo warehouse (DuckDB)")
+    demo.add_argument("--users", type=int, default=50_000, help="number of users (default 50000)")
+    demo.add_argument("--weeks", type=int, default=26, help="weeks of history (default 26)")
+    demo.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
+    demo.add_argument("--end", default=None, help="last day, YYYY-MM-DD (default 2025-11-23)")
+    demo.add_argument("--out", default="data/demo.duckdb", help="output file")
+    demo.set_defaults(func=_demo_data)
+
+    rep = sub.add_parser("report", help="render a report to HTML")
+    rep.add_argument("kind", choices=["weekly"], help="which report")
+    rep.add_argument("--period", default=None, help="e.g. 2025-W47 (default: latest complete)")
+    rep.add_argument("--params", default=None, help="params YAML (default params/<kind>.yaml)")
+    rep.add_argument("--source", default=None,
+                     help="DuckDB file, folder of Parquet/CSV, or URL (default: params source)")
+    rep.add_argument("--out", default="reports", help="output folder (default reports/)")
+    rep.set_defaults(func=_report)
+
+    val = sub.add_parser("validate", help="check a source against the data contract")
+    val.add_argument("--source", default=None)
+    val.add_argument("--params", default=None)
+    val.set_defaults(func=_validate)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (OpsAnalysisError, ValueError) as exc:
+        print(f"opsanalysis: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,296 @@
+"""Rendering report notebooks to HTML (Papermill + nbconvert) and the helpers notebooks call.
+
+:func:`render` executes a parameterised notebook with Papermill, rejects parameters the
+notebook does not declare, re-raises a failing cell as :class:`ReportError`, exports HTML with
+nbconvert (no code, images embedded) and moves the file into place only when complete.
+:func:`open_report` gives a notebook everything it needs from its parameters.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import pandas as pd
+
+from ._labels import COLUMNS, format_pct, format_value, metric_label, section
+from .exceptions import ReportError
+from .params import Params, load_params
+from .periods import Period, latest_complete_period, parse_period
+from .source import DEFAULT_SOURCE, Source, connect
+
+__all__ = ["ReportContext", "open_report", "render", "project_root", "find_project_file"]
+
+REPORT_KINDS = {"weekly": ("week", "weekly_report.ipynb", "weekly.yaml")}
+
+
+def project_root() -> Path:
+    """The folder holding ``notebooks/`` and ``params/``: the working directory when it has
+    them, else the checkout this package was installed from."""
+    cwd = Path.cwd()
+    if (cwd / "notebooks").is_dir():
+        return cwd
+    return Path(__file__).resolve().parents[1]
+
+
+def find_project_file(*parts: str) -> Path:
+    path = project_root().joinpath(*parts)
+    if not path.exists():
+        raise ReportError(f"{'/'.join(parts)} not found under {project_root()}; run from the "
+                          "opsanalysis checkout or pass the path explicitly.")
+    return path
+
+
+# --------------------------------------------------------------------------------------------
+# What a notebook calls
+
+
+@dataclass
+class ReportContext:
+    """A report's source, period, params and display helpers."""
+
+    source: Source
+    period: Period
+    params: Params
+
+    @property
+    def language(self) -> str:
+        return self.params.language
+
+    def _display_markdown(self, text: str) -> None:
+        from IPython.display import Markdown, display
+
+        display(Markdown(text))
+
+    def show_title(self, kind: str = "weekly") -> None:
+        title = self.params.raw["report"]["title"] or section(f"{kind}_title", self.language)
+        company = self.params.raw["report"]["company"]
+        dates = f"{self.period.start:%Y-%m-%d} – {self.period.last_day:%Y-%m-%d}"
+        sub = f"**{self.period.label}** ({dates})" + (f" · {company}" if company else "")
+        self._display_markdown(f"# {title}\n\n{sub}")
+
+    def heading(self, key: str) -> None:
+        self._display_markdown(f"## {section(key, self.language)}")
+
+    def show_findings(self, sentences: list[str]) -> None:
+        self._display_markdown("\n".join(f"- {s}" for s in sentences))
+
+    def show_kpi_table(self, overview: pd.DataFrame) -> None:
+        from IPython.display import HTML, display
+
+        display(HTML(kpi_table_html(overview, self.language)))
+
+    def show_data_notes(self) -> None:
+        last = self.source.last_timestamp()
+        lang = self.language
+        if lang == "zh":
+            text = (f"数据来源：{self.source.description}；最新数据时间 {last:%Y-%m-%d %H:%M}"
+                    f"（{self.params.timezone}）。周为 ISO 周（周一至周日）。活跃指发生任一"
+                    f"{'活跃事件' if self.params.active_events else '事件'}；订单仅计已支付。")
+        else:
+            text = (f"Source: {self.source.description}; latest data at {last:%Y-%m-%d %H:%M} "
+                    f"({self.params.timezone}). Weeks are ISO weeks (Monday to Sunday). Active "
+                    f"means any {'of the active events set in params' if self.params.active_events else 'event'}; "
+                    "orders count when paid.")
+        self._display_markdown(text)
+
+
+def kpi_table_html(overview: pd.DataFrame, language: str = "en") -> str:
+    """An HTML table of :func:`~opsanalysis.kpi.kpi_overview` for stakeholders."""
+    cols = ["metric", "value", "compare_value", "pct_change"]
+    has_target = overview["target"].notna().any()
+    if has_target:
+        cols.append("target_completion")
+    head = "".join(f"<th>{html.escape(COLUMNS[c][language])}</th>" for c in cols)
+    body = []
+    for row in overview.itertuples(index=False):
+        kind = parse_period(row.period).kind
+        pct = row.pct_change
+        colour = "#1a7f37" if pct == pct and pct > 0 else "#cf222e" if pct == pct and pct < 0 else "#444"
+        flag = " ⚠" if row.alert else ""
+        cells = [
+            f"<td>{html.escape(metric_label(row.metric, language, kind))}</td>",
+            f"<td style='text-align:right'>{format_value(row.metric, row.value)}</td>",
+            f"<td style='text-align:right'>{format_value(row.metric, row.compare_value)}</td>",
+            f"<td style='text-align:right;color:{colour}'>{format_pct(pct)}{flag}</td>",
+        ]
+        if has_target:
+            tc = row.target_completion
+            cells.append(f"<td style='text-align:right'>{'–' if tc != tc else f'{tc:.0%}'}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return (
+        "<table class='oa-kpi' style='border-collapse:collapse;min-width:480px'>"
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    )
+
+
+def open_report(
+    *,
+    kind: str = "week",
+    period: str | None = None,
+    params: str | Path | dict[str, Any] | None = None,
+    source: str | None = None,
+) -> ReportContext:
+    """Open the source and resolve the period for a report notebook.
+
+    Empty strings count as None, so a Papermill parameter can be left at its default.
+    The period defaults to the latest complete one of ``kind`` in the data.
+    """
+    import matplotlib
+
+    matplotlib.rcParams["figure.dpi"] = 110
+    p = load_params(params or None)
+    src = connect(source or None, params=p)
+    per = parse_period(period) if period else latest_complete_period(src.last_timestamp(), kind)
+    return ReportContext(source=src, period=per, params=p)
+
+
+# --------------------------------------------------------------------------------------------
+# Rendering
+
+
+def _strip_noise(nb: nbformat.NotebookNode) -> None:
+    """Drop stderr streams (warnings, progress) so stakeholders see only the report."""
+    for cell in nb.cells:
+        if cell.get("cell_type") == "code":
+            cell["outputs"] = [
+                o for o in cell.get("outputs", [])
+                if not (o.get("output_type") == "stream" and o.get("name") == "stderr")
+            ]
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def render(
+    notebook: str | Path,
+    output_html: str | Path,
+    *,
+    parameters: dict[str, Any] | None = None,
+    cwd: str | Path | None = None,
+    kernel_name: str | None = None,
+    title: str | None = None,
+    keep_notebook: bool = False,
+) -> Path:
+    """Execute ``notebook`` with ``parameters`` and export it as a self-contained HTML file.
+
+    Parameters
+    ----------
+    notebook
+        The template notebook; its cell tagged ``parameters`` declares what may be passed.
+    output_html
+        Where to write the HTML; written to a temporary file and moved into place.
+    parameters
+        Values for the notebook's parameters. A name the notebook does not declare raises.
+    cwd
+        Working directory of the kernel (default: the project root).
+    kernel_name
+        Jupyter kernel (default: the one in the notebook's metadata).
+    keep_notebook
+        Also write the executed notebook beside the HTML (``.ipynb``).
+
+    Returns
+    -------
+    pathlib.Path
+        The HTML file.
+
+    Raises
+    ------
+    ReportError
+        An unknown parameter, or a cell failed (the message names the cell and the error; the
+        executed notebook is kept beside the output as ``<name>.failed.ipynb``).
+    """
+    import papermill as pm
+    from nbconvert import HTMLExporter
+    from papermill.exceptions import PapermillExecutionError
+
+    notebook, output_html = Path(notebook), Path(output_html)
+    parameters = dict(parameters or {})
+    declared = pm.inspect_notebook(str(notebook))
+    unknown = sorted(set(parameters) - set(declared))
+    if unknown:
+        raise ReportError(
+            f"Notebook {notebook.name} has no parameter(s) {', '.join(unknown)}; it declares "
+            f"{', '.join(declared) or 'none'}."
+        )
+    output_html.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="oa-render-") as tmpdir:
+        executed = Path(tmpdir) / notebook.name
+        try:
+            pm.execute_notebook(
+                str(notebook),
+                str(executed),
+                parameters=parameters,
+                cwd=str(cwd or project_root()),
+                kernel_name=kernel_name,
+                progress_bar=False,
+                log_output=False,
+                report_mode=True,
+            )
+        except PapermillExecutionError as exc:
+            failed = output_html.with_suffix(".failed.ipynb")
+            if executed.exists():
+                os.replace(executed, failed)
+            raise ReportError(
+                f"Report {notebook.name} failed in cell {exc.exec_count} ({exc.ename}: "
+                f"{exc.evalue}). The executed notebook is at {failed}."
+            ) from exc
+        nb = nbformat.read(executed, as_version=4)
+    _strip_noise(nb)
+    exporter = HTMLExporter(
+        exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True
+    )
+    body, _ = exporter.from_notebook_node(
+        nb, resources={"metadata": {"name": title or output_html.stem}}
+    )
+    _atomic_write(output_html, body)
+    if keep_notebook:
+        _atomic_write(output_html.with_suffix(".ipynb"), nbformat.writes(nb))
+    return output_html
+
+
+def render_report(
+    kind: str = "weekly",
+    *,
+    period: str | None = None,
+    params: str | Path | None = None,
+    source: str | None = None,
+    out: str | Path = "reports",
+) -> Path:
+    """Render a standard report (``weekly``) to ``<out>/<kind>/<period>.html``.
+
+    Defaults: the latest complete period in the data, ``params/<kind>.yaml`` and the params
+    ``source`` (else ``data/demo.duckdb``).
+    """
+    if kind not in REPORT_KINDS:
+        raise ReportError(f"Unknown report {kind!r}; choose one of {', '.join(REPORT_KINDS)}.")
+    period_kind, nb_name, params_name = REPORT_KINDS[kind]
+    params_path = Path(params) if params else find_project_file("params", params_name)
+    p = load_params(params_path)
+    source_arg = str(source or p.source or DEFAULT_SOURCE)
+    if "://" not in source_arg:
+        source_arg = str(Path(source_arg).resolve())
+    src = connect(source_arg, params=p)
+    per = parse_period(period) if period else latest_complete_period(src.last_timestamp(), period_kind)
+    target = Path(out) / kind / f"{per.label}.html"
+    return render(
+        find_project_file("notebooks", nb_name),
+        target,
+        parameters={"period": per.label, "params_file": str(params_path.resolve()),
+                    "source": source_arg},
+        title=f"{kind} report {per.label}",
+    )
