@@ -35,6 +35,7 @@ _METRIC_TABLE = {
     "paying_users": "orders",
 }
 DAILY_COLUMNS = ["date", "metric", "value"]
+_KPI_TABLES = ("events", "orders", "users")
 OVERVIEW_COLUMNS = [
     "metric", "period", "value", "compare_period", "compare_value", "abs_change",
     "pct_change", "target", "target_completion", "alert",
@@ -90,7 +91,7 @@ def daily_kpis(data: Any, *, start: date | str, end: date | str) -> pd.DataFrame
       orders (params ``orders.paid_statuses``) with ``order_time`` on the day.
     Days are calendar days of the wall-clock timestamps, in the params time zone.
     """
-    src = as_source(data, "events")
+    src = as_source(data, _KPI_TABLES)
     start, end = pd.Timestamp(start).date(), pd.Timestamp(end).date()
     frames = []
     if src.has("users"):
@@ -137,7 +138,7 @@ def period_kpis(data: Any, period: Period | str) -> dict[str, float]:
 
     Metrics whose table the source lacks are left out.
     """
-    src = as_source(data, "events")
+    src = as_source(data, _KPI_TABLES)
     p = parse_period(period)
     out: dict[str, float] = {}
     daily = daily_kpis(src, start=p.start, end=p.end)
@@ -204,7 +205,7 @@ def kpi_overview(
           metric  value  compare_value
     0  new_users    1.0            1.0
     """
-    src = as_source(data, "events")
+    src = as_source(data, _KPI_TABLES)
     check_one_of("compare", compare, ["previous", "year_ago"])
     if period is None:
         p = latest_complete_period(src.last_timestamp(), kind)

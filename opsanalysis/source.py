@@ -293,13 +293,26 @@ def connect(
     return Source(con, tables, p, description=description)
 
 
-def as_source(data: Any, table: str, *, params: Any = None) -> Source:
-    """Accept a Source, or a single DataFrame / Ibis table standing for ``table``."""
+def as_source(data: Any, table: str | tuple[str, ...], *, params: Any = None) -> Source:
+    """Accept a Source, or a single DataFrame / Ibis table standing for one table.
+
+    ``table`` names the table a lone frame stands for; given several candidates, the first
+    whose required columns the frame has is taken.
+    """
     if isinstance(data, Source):
         return data
+    candidates = (table,) if isinstance(table, str) else tuple(table)
     if isinstance(data, (pd.DataFrame, ibis.Table)):
-        return connect(params=params, **{table: data})
+        cols = set(data.columns)
+        for name in candidates:
+            if set(TABLES[name].required) <= cols or len(candidates) == 1:
+                return connect(params=params, **{name: data})
+        need = "; ".join(f"{n}: {', '.join(TABLES[n].required)}" for n in candidates)
+        raise SourceError(
+            f"Cannot tell which table the given frame is (columns {', '.join(map(str, cols))}). "
+            f"Required columns per table: {need}. Pass oa.connect(table_name=frame) instead."
+        )
     raise SourceError(
         f"Expected an opsanalysis Source (from oa.connect) or a DataFrame/Ibis table of "
-        f"{table!r}; got {type(data).__name__}."
+        f"{' or '.join(candidates)}; got {type(data).__name__}."
     )

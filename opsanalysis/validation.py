@@ -52,13 +52,11 @@ class Problem:
     @property
     def message(self) -> str:
         where = f"Table {self.table!r}" + (f", column {self.column!r}" if self.column else "")
-        count = (
-            f"{self.rows:,} of {self.total_rows:,} rows {self.what}"
-            if self.total_rows
-            else self.what
-        )
+        fix = self.fix if self.fix.endswith(".") else self.fix + "."
+        if not self.total_rows:  # a problem of the schema or of the whole table
+            return f"{where} {self.what}. Fix: {fix}"
         ex = f" (e.g. {self.examples})" if self.examples else ""
-        return f"{where}: {count}{ex}. Fix: {self.fix}"
+        return f"{where}: {self.rows:,} of {self.total_rows:,} rows {self.what}{ex}. Fix: {fix}"
 
 
 @dataclass
@@ -353,7 +351,9 @@ def prepare_table(
         )
         return PreparedTable(name, t, problems)
 
-    id_cols = [c for c in ([key] if key else []) + ["user_id"] if c and c in have]
+    # example rows show the key, the user and, for tables without a key, the first time column
+    first_time = next((c.name for c in spec.columns if c.kind == "timestamp" and c.required), None)
+    id_cols = [c for c in (key, "user_id", None if key else first_time) if c and c in have]
     id_cols = list(dict.fromkeys(id_cols))
     for i, (col, check, severity, cond, what, fix, _) in enumerate(conds):
         k = int(counts[f"__c{i}"] or 0)
