@@ -17,20 +17,26 @@ def _demo_data(args: argparse.Namespace) -> int:
 
     t0 = time.perf_counter()
     summary = make_demo_data(
-        args.out, users=args.users, weeks=args.weeks, seed=args.seed,
+        args.out,
+        users=args.users,
+        weeks=args.weeks,
+        seed=args.seed,
         end=date.fromisoformat(args.end) if args.end else DEFAULT_END,
     )
     rows = ", ".join(f"{k} {v:,}" for k, v in summary.rows.items())
-    print(f"Wrote {summary.path} ({summary.start} to {summary.end}) in "
-          f"{time.perf_counter() - t0:.1f} s: {rows}")
+    print(
+        f"Wrote {summary.path} ({summary.start} to {summary.end}) in "
+        f"{time.perf_counter() - t0:.1f} s: {rows}"
+    )
     return 0
 
 
 def _report(args: argparse.Namespace) -> int:
     from .reports import render_report
 
-    path = render_report(args.kind, period=args.period, params=args.params, source=args.source,
-                         out=args.out)
+    path = render_report(
+        args.kind, period=args.period, params=args.params, source=args.source, out=args.out
+    )
     print(path.resolve())
     return 0
 
@@ -60,8 +66,11 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("kind", choices=["weekly"], help="which report")
     rep.add_argument("--period", default=None, help="e.g. 2025-W47 (default: latest complete)")
     rep.add_argument("--params", default=None, help="params YAML (default params/<kind>.yaml)")
-    rep.add_argument("--source", default=None,
-                     help="DuckDB file, folder of Parquet/CSV, or URL (default: params source)")
+    rep.add_argument(
+        "--source",
+        default=None,
+        help="DuckDB file, folder of Parquet/CSV, or URL (default: params source)",
+    )
     rep.add_argument("--out", default="reports", help="output folder (default reports/)")
     rep.set_defaults(func=_report)
 

@@ -69,7 +69,12 @@ TABLES: dict[str, TableSpec] = {
                 _c("user_id", "id", True),
                 _c("event_time", "timestamp", True),
                 _c("event", "text", True, "event name"),
-                _c("touchpoint", "text", False, "wecom, community, miniprogram, official_account, app"),
+                _c(
+                    "touchpoint",
+                    "text",
+                    False,
+                    "wecom, community, miniprogram, official_account, app",
+                ),
                 _c("content_id", "id", False),
                 _c("campaign_id", "id", False),
             ),

@@ -15,7 +15,7 @@ Known truths (also in the table ``demo_experiments``):
 - ``exp_checkout_copy``: treatment multiplies the daily chance of buying after assignment by
   :data:`CHECKOUT_LIFT` (a real lift in conversion); still running at the end of the data.
 - ``exp_push_time``: no effect on anything; ended two weeks before the end.
-- ``exp_onboarding``: no effect, but 10% of treatment assignments were never logged, a
+- ``exp_onboarding``: no effect, but 15% of treatment assignments were never logged, a
   sample-ratio mismatch (expected split 50/50).
 """
 
@@ -36,7 +36,7 @@ __all__ = ["make_demo_data", "DemoSummary", "CHANNELS", "TOUCHPOINTS", "DEFAULT_
 DEFAULT_END = date(2025, 11, 23)  # a Sunday: the last day of ISO week 2025-W47
 BLOCK_USERS = 20_000
 CHECKOUT_LIFT = 1.30
-ONBOARDING_LOST_SHARE = 0.10
+ONBOARDING_LOST_SHARE = 0.15
 
 CHANNELS = ["organic_search", "feed_ads", "short_video", "referral", "offline_event"]
 CHANNEL_SHARE = np.array([0.30, 0.28, 0.20, 0.14, 0.08])
@@ -60,8 +60,16 @@ TOUCHPOINT_BY_CHANNEL = np.array(
     ]
 )
 BROWSE_EVENTS = [
-    "view_content", "like", "share", "comment", "favorite", "view_product", "add_to_cart",
-    "search", "send_message", "add_wecom",
+    "view_content",
+    "like",
+    "share",
+    "comment",
+    "favorite",
+    "view_product",
+    "add_to_cart",
+    "search",
+    "send_message",
+    "add_wecom",
 ]
 BROWSE_P = np.array([0.34, 0.10, 0.04, 0.03, 0.03, 0.22, 0.06, 0.10, 0.06, 0.02])
 CONTENT_EVENTS = {"view_content", "like", "share", "comment", "favorite"}
@@ -138,12 +146,14 @@ def _plan_world(n_users: int, weeks: int, end: date, seed: int) -> _World:
         "exp_push_time": (days - 56, days - 15),
         "exp_onboarding": (days - 28, days - 1),
     }
-    return _World(n_users, days, start, seed, signup_day, channel, content_first, content_count,
-                  experiments)
+    return _World(
+        n_users, days, start, seed, signup_day, channel, content_first, content_count, experiments
+    )
 
 
-def _users_frame(world: _World, lo: int, hi: int, rng: np.random.Generator,
-                 reg_second: np.ndarray) -> pa.Table:
+def _users_frame(
+    world: _World, lo: int, hi: int, rng: np.random.Generator, reg_second: np.ndarray
+) -> pa.Table:
     n = hi - lo
     base = _epoch(world.start)
     reg = base + world.signup_day[lo:hi] * 86400 + reg_second
@@ -151,17 +161,22 @@ def _users_frame(world: _World, lo: int, hi: int, rng: np.random.Generator,
         {
             "user_id": pa.array(np.arange(lo, hi, dtype=np.int64) + 1),
             "registered_at": pa.array(reg.astype("datetime64[s]").astype("datetime64[us]")),
-            "channel": pa.DictionaryArray.from_arrays(world.channel[lo:hi].astype(np.int32), CHANNELS),
+            "channel": pa.DictionaryArray.from_arrays(
+                world.channel[lo:hi].astype(np.int32), CHANNELS
+            ),
             "city": pa.DictionaryArray.from_arrays(
-                rng.choice(len(CITIES), n, p=CITY_P).astype(np.int32), CITIES),
+                rng.choice(len(CITIES), n, p=CITY_P).astype(np.int32), CITIES
+            ),
             "age_band": pa.DictionaryArray.from_arrays(
-                rng.choice(len(AGE_BANDS), n, p=AGE_P).astype(np.int32), AGE_BANDS),
+                rng.choice(len(AGE_BANDS), n, p=AGE_P).astype(np.int32), AGE_BANDS
+            ),
         }
     )
 
 
-def _simulate_block(world: _World, block: int, lo: int, hi: int, order_base: int,
-                    ticket_base: int) -> dict[str, pa.Table]:
+def _simulate_block(
+    world: _World, block: int, lo: int, hi: int, order_base: int, ticket_base: int
+) -> dict[str, pa.Table]:
     """Simulate users ``lo..hi-1`` (0-based); ids of orders and tickets start after the bases."""
     rng = np.random.default_rng([world.seed, 1, block])
     n, days = hi - lo, world.days
@@ -179,9 +194,15 @@ def _simulate_block(world: _World, block: int, lo: int, hi: int, order_base: int
 
     # which days each user is active: one session a day, chance decaying with age
     age = np.arange(days)[None, :] - sday[:, None]
-    p = ACTIVITY[ch][:, None] * engagement[:, None] * (
-        FLOOR[ch][:, None] + (1 - FLOOR[ch][:, None]) * np.exp(-np.maximum(age, 0) / DECAY_DAYS[ch][:, None])
-    ) * DOW_FACTOR[dow][None, :]
+    p = (
+        ACTIVITY[ch][:, None]
+        * engagement[:, None]
+        * (
+            FLOOR[ch][:, None]
+            + (1 - FLOOR[ch][:, None]) * np.exp(-np.maximum(age, 0) / DECAY_DAYS[ch][:, None])
+        )
+        * DOW_FACTOR[dow][None, :]
+    )
     active = (rng.random((n, days)) < np.minimum(p, 0.95)) & (age >= 0)
     active[np.arange(n), sday] = True
     del p, age
@@ -240,8 +261,9 @@ def _simulate_block(world: _World, block: int, lo: int, hi: int, order_base: int
     first_browse = 1 + is_signup[sess]
     codes = np.empty(len(sess), np.int16)
     is_open = pos < first_browse
-    codes[is_open] = np.where(is_signup[sess[is_open]] & (pos[is_open] == 0), EV["register"],
-                              EV["session_start"])
+    codes[is_open] = np.where(
+        is_signup[sess[is_open]] & (pos[is_open] == 0), EV["register"], EV["session_start"]
+    )
     browse = (~is_open) & (pos < first_browse + n_browse[sess])
     codes[browse] = rng.choice(len(BROWSE_EVENTS), browse.sum(), p=BROWSE_P) + 2
     buy_pos = pos - first_browse - n_browse[sess]
@@ -266,7 +288,9 @@ def _simulate_block(world: _World, block: int, lo: int, hi: int, order_base: int
     ev_day = sd[sess]
     lag = np.minimum(rng.geometric(0.45, len(sess)) - 1, ev_day)
     cday = ev_day - lag
-    item = world.content_first[cday] + (rng.random(len(sess)) * world.content_count[cday]).astype(np.int64)
+    item = world.content_first[cday] + (rng.random(len(sess)) * world.content_count[cday]).astype(
+        np.int64
+    )
     content_id = np.where(content_code, item + 1, -1)
 
     # campaign pushes bring some sessions: campaign id by ISO week of the day
@@ -288,7 +312,8 @@ def _simulate_block(world: _World, block: int, lo: int, hi: int, order_base: int
             "touchpoint": pa.DictionaryArray.from_arrays(touch[sess], TOUCHPOINTS),
             "content_id": pa.array(content_id, mask=content_id < 0),
             "campaign_id": pa.DictionaryArray.from_arrays(
-                pa.array(campaign, mask=campaign < 0), campaign_names),
+                pa.array(campaign, mask=campaign < 0), campaign_names
+            ),
         }
     )
 
@@ -305,7 +330,9 @@ def _simulate_block(world: _World, block: int, lo: int, hi: int, order_base: int
             "order_time": pa.array(t[pay].astype("datetime64[s]").astype("datetime64[us]")),
             "amount": pa.array(amount),
             "channel": pa.DictionaryArray.from_arrays(touch[bsess], TOUCHPOINTS),
-            "status": pa.DictionaryArray.from_arrays(refunded.astype(np.int32), ["paid", "refunded"]),
+            "status": pa.DictionaryArray.from_arrays(
+                refunded.astype(np.int32), ["paid", "refunded"]
+            ),
         }
     )
 
@@ -333,8 +360,9 @@ def _simulate_block(world: _World, block: int, lo: int, hi: int, order_base: int
         "users": users,
         "events": events,
         "orders": orders,
-        "assignments": pa.Table.from_pandas(pd.concat(assign_rows, ignore_index=True),
-                                            preserve_index=False),
+        "assignments": pa.Table.from_pandas(
+            pd.concat(assign_rows, ignore_index=True), preserve_index=False
+        ),
         "tickets": tickets,
     }
 
@@ -408,12 +436,12 @@ def _experiments_table(world: _World) -> pd.DataFrame:
 _DDL = {
     "users": "user_id BIGINT, registered_at TIMESTAMP, channel VARCHAR, city VARCHAR, age_band VARCHAR",
     "events": "user_id BIGINT, event_time TIMESTAMP, event VARCHAR, touchpoint VARCHAR, "
-              "content_id BIGINT, campaign_id VARCHAR",
+    "content_id BIGINT, campaign_id VARCHAR",
     "orders": "order_id BIGINT, user_id BIGINT, order_time TIMESTAMP, amount DOUBLE, "
-              "channel VARCHAR, status VARCHAR",
+    "channel VARCHAR, status VARCHAR",
     "assignments": "experiment_id VARCHAR, user_id BIGINT, variant VARCHAR, assigned_at TIMESTAMP",
     "tickets": "ticket_id BIGINT, user_id BIGINT, created_at TIMESTAMP, "
-               "first_response_at TIMESTAMP, resolved_at TIMESTAMP",
+    "first_response_at TIMESTAMP, resolved_at TIMESTAMP",
 }
 
 
@@ -486,8 +514,14 @@ def make_demo_data(
         meta = pd.DataFrame(
             {
                 "key": ["generator", "users", "weeks", "seed", "start", "end"],
-                "value": ["opsanalysis.demo v1", str(users), str(weeks), str(seed),
-                          world.start.isoformat(), end.isoformat()],
+                "value": [
+                    "opsanalysis.demo v1",
+                    str(users),
+                    str(weeks),
+                    str(seed),
+                    world.start.isoformat(),
+                    end.isoformat(),
+                ],
             }
         )
         con.register("oa_frame", meta)

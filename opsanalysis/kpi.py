@@ -37,8 +37,16 @@ _METRIC_TABLE = {
 DAILY_COLUMNS = ["date", "metric", "value"]
 _KPI_TABLES = ("events", "orders", "users")
 OVERVIEW_COLUMNS = [
-    "metric", "period", "value", "compare_period", "compare_value", "abs_change",
-    "pct_change", "target", "target_completion", "alert",
+    "metric",
+    "period",
+    "value",
+    "compare_period",
+    "compare_value",
+    "abs_change",
+    "pct_change",
+    "target",
+    "target_completion",
+    "alert",
 ]
 
 
@@ -97,9 +105,7 @@ def daily_kpis(data: Any, *, start: date | str, end: date | str) -> pd.DataFrame
     if src.has("users"):
         u = src.table("users")
         u = u.filter(_between(u.registered_at, start, end))
-        frames.append(
-            u.group_by(date=u.registered_at.date()).aggregate(new_users=u.count())
-        )
+        frames.append(u.group_by(date=u.registered_at.date()).aggregate(new_users=u.count()))
     if src.has("events"):
         ev = active_events(src)
         ev = ev.filter(_between(ev.event_time, start, end))

@@ -51,8 +51,10 @@ def kpi_findings(overview: pd.DataFrame, *, language: str = "en") -> list[str]:
             elif pct == 0:
                 s = f"{label}为 {value}，与 {row.compare_period} 持平。"
             else:
-                s = (f"{label}为 {value}，较 {row.compare_period}（{prev}）"
-                     f"{_direction(pct, language)} {format_pct(abs(pct), signed=False)}。")
+                s = (
+                    f"{label}为 {value}，较 {row.compare_period}（{prev}）"
+                    f"{_direction(pct, language)} {format_pct(abs(pct), signed=False)}。"
+                )
             if row.target_completion == row.target_completion:
                 s += f"完成目标 {format_value(row.metric, row.target)} 的 {row.target_completion:.0%}。"
             if row.alert:
@@ -64,11 +66,15 @@ def kpi_findings(overview: pd.DataFrame, *, language: str = "en") -> list[str]:
             elif pct == 0:
                 s = f"{low}: {value}, unchanged on {row.compare_period}."
             else:
-                s = (f"{low}: {value}, {_direction(pct, language)} "
-                     f"{format_pct(abs(pct), signed=False)} on {row.compare_period} ({prev}).")
+                s = (
+                    f"{low}: {value}, {_direction(pct, language)} "
+                    f"{format_pct(abs(pct), signed=False)} on {row.compare_period} ({prev})."
+                )
             if row.target_completion == row.target_completion:
-                s += (f" That is {row.target_completion:.0%} of the target of "
-                      f"{format_value(row.metric, row.target)}.")
+                s += (
+                    f" That is {row.target_completion:.0%} of the target of "
+                    f"{format_value(row.metric, row.target)}."
+                )
             if row.alert:
                 s = "⚠ " + s + " This move is beyond the alert threshold: check the cause."
         out.append(s)

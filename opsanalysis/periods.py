@@ -58,9 +58,7 @@ class Period:
 
     def __post_init__(self) -> None:
         if self.end <= self.start:
-            raise PeriodError(
-                f"A period must end after it starts; got {self.start} to {self.end}."
-            )
+            raise PeriodError(f"A period must end after it starts; got {self.start} to {self.end}.")
 
     @property
     def days(self) -> int:
@@ -94,7 +92,9 @@ class Period:
         if self.kind == "month":
             return Period(_add_months(self.start, n), _add_months(self.start, n + 1), "month")
         if self.kind == "quarter":
-            return Period(_add_months(self.start, 3 * n), _add_months(self.start, 3 * n + 3), "quarter")
+            return Period(
+                _add_months(self.start, 3 * n), _add_months(self.start, 3 * n + 3), "quarter"
+            )
         step = timedelta(days=self.days * n)
         return Period(self.start + step, self.end + step, self.kind)
 
@@ -199,7 +199,9 @@ def parse_period(value: str | Period) -> Period:
     except ValueError as exc:
         if isinstance(exc, PeriodError):
             raise
-        raise PeriodError(f"Period {text!r} names a date or week that does not exist: {exc}.") from None
+        raise PeriodError(
+            f"Period {text!r} names a date or week that does not exist: {exc}."
+        ) from None
     raise PeriodError(
         f"Cannot read period {text!r}. Use an ISO week '2025-W47', a month '2025-11', a quarter "
         "'2025-Q4', a day '2025-11-17' or a range '2025-11-01..2025-11-30'."

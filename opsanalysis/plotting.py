@@ -15,13 +15,20 @@ from matplotlib import font_manager
 from matplotlib.axes import Axes
 from matplotlib.ticker import FuncFormatter
 
-from ._labels import CURRENCY, METRICS, metric_label, section
+from ._labels import CURRENCY, METRICS, metric_label
 from .periods import Period, parse_period
 
 __all__ = ["plot_kpi_trend", "plot_kpi_trends", "chart_language"]
 
-_CJK_FONTS = ["Noto Sans CJK SC", "Noto Sans SC", "WenQuanYi Zen Hei", "SimHei", "Microsoft YaHei",
-              "PingFang SC", "Source Han Sans SC"]
+_CJK_FONTS = [
+    "Noto Sans CJK SC",
+    "Noto Sans SC",
+    "WenQuanYi Zen Hei",
+    "SimHei",
+    "Microsoft YaHei",
+    "PingFang SC",
+    "Source Han Sans SC",
+]
 
 
 @lru_cache(maxsize=1)
@@ -67,12 +74,22 @@ def plot_kpi_trend(
     sns.lineplot(data=data, x="date", y="value", ax=ax, marker="o", markersize=3, linewidth=1.5)
     weekly = data.set_index("date")["value"].resample("W-SUN").mean()
     starts = weekly.index - pd.Timedelta(days=6)
-    ax.hlines(weekly.values, starts, weekly.index + pd.Timedelta(hours=12), colors="grey",
-              linestyles="dashed", linewidth=1)
+    ax.hlines(
+        weekly.values,
+        starts,
+        weekly.index + pd.Timedelta(hours=12),
+        colors="grey",
+        linestyles="dashed",
+        linewidth=1,
+    )
     if period is not None:
         p = parse_period(period)
-        ax.axvspan(pd.Timestamp(p.start) - pd.Timedelta(hours=12),
-                   pd.Timestamp(p.last_day) + pd.Timedelta(hours=12), color="tab:orange", alpha=0.12)
+        ax.axvspan(
+            pd.Timestamp(p.start) - pd.Timedelta(hours=12),
+            pd.Timestamp(p.last_day) + pd.Timedelta(hours=12),
+            color="tab:orange",
+            alpha=0.12,
+        )
     ax.set_title(metric_label(metric, lang))
     ax.set_xlabel("")
     ax.set_ylabel("")
@@ -94,10 +111,9 @@ def plot_kpi_trends(
     metrics = metrics or list(dict.fromkeys(daily["metric"]))
     rows = (len(metrics) + 1) // 2
     fig, axes = plt.subplots(rows, 2, figsize=(11, 3.2 * rows), squeeze=False)
-    for ax, metric in zip(axes.flat, metrics):
+    for ax, metric in zip(axes.flat, metrics, strict=False):
         plot_kpi_trend(daily, metric, period=period, language=language, ax=ax)
-    for ax in list(axes.flat)[len(metrics):]:
+    for ax in list(axes.flat)[len(metrics) :]:
         ax.set_visible(False)
-    fig.suptitle(section("trend", chart_language(language)), x=0.01, ha="left", fontsize=12)
     fig.tight_layout()
     return axes

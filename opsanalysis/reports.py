@@ -41,8 +41,10 @@ def project_root() -> Path:
 def find_project_file(*parts: str) -> Path:
     path = project_root().joinpath(*parts)
     if not path.exists():
-        raise ReportError(f"{'/'.join(parts)} not found under {project_root()}; run from the "
-                          "opsanalysis checkout or pass the path explicitly.")
+        raise ReportError(
+            f"{'/'.join(parts)} not found under {project_root()}; run from the "
+            "opsanalysis checkout or pass the path explicitly."
+        )
     return path
 
 
@@ -89,14 +91,18 @@ class ReportContext:
         last = self.source.last_timestamp()
         lang = self.language
         if lang == "zh":
-            text = (f"数据来源：{self.source.description}；最新数据时间 {last:%Y-%m-%d %H:%M}"
-                    f"（{self.params.timezone}）。周为 ISO 周（周一至周日）。活跃指发生任一"
-                    f"{'活跃事件' if self.params.active_events else '事件'}；订单仅计已支付。")
+            text = (
+                f"数据来源：{self.source.description}；最新数据时间 {last:%Y-%m-%d %H:%M}"
+                f"（{self.params.timezone}）。周为 ISO 周（周一至周日）。活跃指发生任一"
+                f"{'活跃事件' if self.params.active_events else '事件'}；订单仅计已支付。"
+            )
         else:
-            text = (f"Source: {self.source.description}; latest data at {last:%Y-%m-%d %H:%M} "
-                    f"({self.params.timezone}). Weeks are ISO weeks (Monday to Sunday). Active "
-                    f"means any {'of the active events set in params' if self.params.active_events else 'event'}; "
-                    "orders count when paid.")
+            text = (
+                f"Source: {self.source.description}; latest data at {last:%Y-%m-%d %H:%M} "
+                f"({self.params.timezone}). Weeks are ISO weeks (Monday to Sunday). Active "
+                f"means any {'of the active events set in params' if self.params.active_events else 'event'}; "
+                "orders count when paid."
+            )
         self._display_markdown(text)
 
 
@@ -106,15 +112,21 @@ def kpi_table_html(overview: pd.DataFrame, language: str = "en") -> str:
     has_target = overview["target"].notna().any()
     if has_target:
         cols.append("target_completion")
-    head = "".join(f"<th>{html.escape(COLUMNS[c][language])}</th>" for c in cols)
+    head = "".join(
+        f"<th style='text-align:{'left' if c == 'metric' else 'right'}'>"
+        f"{html.escape(COLUMNS[c][language])}</th>"
+        for c in cols
+    )
     body = []
     for row in overview.itertuples(index=False):
         kind = parse_period(row.period).kind
         pct = row.pct_change
-        colour = "#1a7f37" if pct == pct and pct > 0 else "#cf222e" if pct == pct and pct < 0 else "#444"
+        colour = (
+            "#1a7f37" if pct == pct and pct > 0 else "#cf222e" if pct == pct and pct < 0 else "#444"
+        )
         flag = " ⚠" if row.alert else ""
         cells = [
-            f"<td>{html.escape(metric_label(row.metric, language, kind))}</td>",
+            f"<td style='text-align:left'>{html.escape(metric_label(row.metric, language, kind))}</td>",
             f"<td style='text-align:right'>{format_value(row.metric, row.value)}</td>",
             f"<td style='text-align:right'>{format_value(row.metric, row.compare_value)}</td>",
             f"<td style='text-align:right;color:{colour}'>{format_pct(pct)}{flag}</td>",
@@ -159,7 +171,8 @@ def _strip_noise(nb: nbformat.NotebookNode) -> None:
     for cell in nb.cells:
         if cell.get("cell_type") == "code":
             cell["outputs"] = [
-                o for o in cell.get("outputs", [])
+                o
+                for o in cell.get("outputs", [])
                 if not (o.get("output_type") == "stream" and o.get("name") == "stderr")
             ]
 
@@ -285,12 +298,19 @@ def render_report(
     if "://" not in source_arg:
         source_arg = str(Path(source_arg).resolve())
     src = connect(source_arg, params=p)
-    per = parse_period(period) if period else latest_complete_period(src.last_timestamp(), period_kind)
+    per = (
+        parse_period(period)
+        if period
+        else latest_complete_period(src.last_timestamp(), period_kind)
+    )
     target = Path(out) / kind / f"{per.label}.html"
     return render(
         find_project_file("notebooks", nb_name),
         target,
-        parameters={"period": per.label, "params_file": str(params_path.resolve()),
-                    "source": source_arg},
+        parameters={
+            "period": per.label,
+            "params_file": str(params_path.resolve()),
+            "source": source_arg,
+        },
         title=f"{kind} report {per.label}",
     )

@@ -28,7 +28,16 @@ if TYPE_CHECKING:
 
 __all__ = ["Problem", "ValidationReport", "validate", "DataContractWarning"]
 
-PROBLEM_COLUMNS = ["table", "column", "severity", "check", "rows", "total_rows", "examples", "message"]
+PROBLEM_COLUMNS = [
+    "table",
+    "column",
+    "severity",
+    "check",
+    "rows",
+    "total_rows",
+    "examples",
+    "message",
+]
 
 
 class DataContractWarning(UserWarning):
@@ -118,7 +127,9 @@ class ValidationReport:
 def contract_error(errors: list[Problem]) -> DataContractError:
     msg = errors[0].message
     if len(errors) > 1:
-        msg += f" ({len(errors) - 1} more problem(s) in this table: run oa.validate(src) to list all.)"
+        msg += (
+            f" ({len(errors) - 1} more problem(s) in this table: run oa.validate(src) to list all.)"
+        )
     return DataContractError(msg)
 
 
@@ -280,8 +291,15 @@ def prepare_table(
             typed[col] = parsed
             if col_spec.required:
                 conds.append(
-                    (col, "null_timestamp", "error", c.isnull(), "are empty",
-                     "every row needs this time; fill it in or drop these rows", [])
+                    (
+                        col,
+                        "null_timestamp",
+                        "error",
+                        c.isnull(),
+                        "are empty",
+                        "every row needs this time; fill it in or drop these rows",
+                        [],
+                    )
                 )
             if col_spec.kind == "timestamp":
                 conds.append(
@@ -300,37 +318,68 @@ def prepare_table(
             if ctype.is_string():
                 parsed = c.try_cast(dt.float64)
                 conds.append(
-                    (col, "non_numeric_amount", "error", c.notnull() & parsed.isnull(),
-                     "are not numbers",
-                     "write plain numbers such as 129.90, without currency signs or "
-                     "thousands separators", [])
+                    (
+                        col,
+                        "non_numeric_amount",
+                        "error",
+                        c.notnull() & parsed.isnull(),
+                        "are not numbers",
+                        "write plain numbers such as 129.90, without currency signs or "
+                        "thousands separators",
+                        [],
+                    )
                 )
             elif ctype.is_numeric():
                 parsed = c.cast(dt.float64)
             else:
                 problems.append(
                     _schema_problem(
-                        name, col, "wrong_type", f"holds {ctype} values, not numbers",
+                        name,
+                        col,
+                        "wrong_type",
+                        f"holds {ctype} values, not numbers",
                         "store amounts as numbers",
                     )
                 )
                 continue
             typed[col] = parsed
             conds.append(
-                (col, "negative_amount", "error", parsed < 0, "are negative",
-                 "amounts must be >= 0; record a refund as a row with status 'refunded' and a "
-                 "positive amount, or drop these rows" if name == "orders"
-                 else "amounts must be >= 0; correct or drop these rows", [])
+                (
+                    col,
+                    "negative_amount",
+                    "error",
+                    parsed < 0,
+                    "are negative",
+                    "amounts must be >= 0; record a refund as a row with status 'refunded' and a "
+                    "positive amount, or drop these rows"
+                    if name == "orders"
+                    else "amounts must be >= 0; correct or drop these rows",
+                    [],
+                )
             )
             if col_spec.required:
                 conds.append(
-                    (col, "null_amount", "error", c.isnull(), "are empty",
-                     "fill in the amount (0 if nothing was paid) or drop these rows", [])
+                    (
+                        col,
+                        "null_amount",
+                        "error",
+                        c.isnull(),
+                        "are empty",
+                        "fill in the amount (0 if nothing was paid) or drop these rows",
+                        [],
+                    )
                 )
         elif col_spec.kind == "id" and col_spec.required:
             conds.append(
-                (col, f"null_{col}", "error", c.isnull(), "are empty",
-                 f"every row needs a {col}; drop these rows or fill them in", [])
+                (
+                    col,
+                    f"null_{col}",
+                    "error",
+                    c.isnull(),
+                    "are empty",
+                    f"every row needs a {col}; drop these rows or fill them in",
+                    [],
+                )
             )
     if problems:
         return PreparedTable(name, t, problems)
@@ -346,8 +395,17 @@ def prepare_table(
 
     if n == 0:
         problems.append(
-            Problem(name, None, "error", "empty_table", 0, 0, "", "has no rows",
-                    f"load data into the {name} table, or do not pass it to connect()")
+            Problem(
+                name,
+                None,
+                "error",
+                "empty_table",
+                0,
+                0,
+                "",
+                "has no rows",
+                f"load data into the {name} table, or do not pass it to connect()",
+            )
         )
         return PreparedTable(name, t, problems)
 
@@ -360,16 +418,26 @@ def prepare_table(
         if k:
             show = list(dict.fromkeys(id_cols + [col]))
             sample = execute(staged.filter(cond).select(*show).limit(max_examples))
-            problems.append(Problem(name, col, severity, check, k, n, _example_text(sample), what, fix))
+            problems.append(
+                Problem(name, col, severity, check, k, n, _example_text(sample), what, fix)
+            )
     if key and key in have:
         d = int(counts["__dup"] or 0)
         if d:
             g = t.group_by(key).aggregate(__rows=t.count()).filter(lambda x: x["__rows"] > 1)
             sample = execute(g.order_by(key).limit(max_examples)).rename(columns={"__rows": "rows"})
             problems.append(
-                Problem(name, key, "error", f"duplicate_{key}", d, n, _example_text(sample),
-                        f"repeat an earlier {key} (each {key} must appear once)",
-                        f"remove the repeated rows, or give each row its own {key}")
+                Problem(
+                    name,
+                    key,
+                    "error",
+                    f"duplicate_{key}",
+                    d,
+                    n,
+                    _example_text(sample),
+                    f"repeat an earlier {key} (each {key} must appear once)",
+                    f"remove the repeated rows, or give each row its own {key}",
+                )
             )
 
     keep = [c for c in t.columns]
@@ -399,10 +467,18 @@ def _cross_table_problems(src: Source, max_examples: int) -> list[Problem]:
                 early.select("user_id", "event_time", "registered_at").limit(max_examples)
             )
             problems.append(
-                Problem("events", "event_time", "warning", "event_before_registration", k, n,
-                        _example_text(sample), "happen before the user's registered_at",
-                        "check that registered_at and event_time are in the same time zone; "
-                        "such events count towards activity but not towards the signup cohort")
+                Problem(
+                    "events",
+                    "event_time",
+                    "warning",
+                    "event_before_registration",
+                    k,
+                    n,
+                    _example_text(sample),
+                    "happen before the user's registered_at",
+                    "check that registered_at and event_time are in the same time zone; "
+                    "such events count towards activity but not towards the signup cohort",
+                )
             )
     if src.has("orders"):
         od = src.table("orders", validate=False)
@@ -412,10 +488,18 @@ def _cross_table_problems(src: Source, max_examples: int) -> list[Problem]:
             n = int(src.execute(od.count()))
             sample = src.execute(missing.select("order_id", "user_id").limit(max_examples))
             problems.append(
-                Problem("orders", "user_id", "warning", "order_user_not_in_users", k, n,
-                        _example_text(sample), "belong to a user_id that is not in users",
-                        "load the missing users, or map the same user key in both tables; "
-                        "these orders count in revenue but not in per-channel figures")
+                Problem(
+                    "orders",
+                    "user_id",
+                    "warning",
+                    "order_user_not_in_users",
+                    k,
+                    n,
+                    _example_text(sample),
+                    "belong to a user_id that is not in users",
+                    "load the missing users, or map the same user key in both tables; "
+                    "these orders count in revenue but not in per-channel figures",
+                )
             )
     return problems
 
@@ -451,7 +535,9 @@ def validate(source: Any, **kwargs: Any) -> ValidationReport:
         prepared = src.prepare(name)
         report.problem_list.extend(prepared.problems)
     if report.ok:
-        report.problem_list.extend(_cross_table_problems(src, src.params.raw["validation"]["max_examples"]))
+        report.problem_list.extend(
+            _cross_table_problems(src, src.params.raw["validation"]["max_examples"])
+        )
     return report
 
 

@@ -20,8 +20,13 @@ def kpi_fixture_frames() -> dict[str, pd.DataFrame]:
         {
             "user_id": [1, 2, 3, 4, 5],
             "registered_at": pd.to_datetime(
-                ["2025-11-10 09:00", "2025-11-17 10:00", "2025-11-23 23:30",
-                 "2025-11-24 00:10", "2025-11-03 08:00"]
+                [
+                    "2025-11-10 09:00",
+                    "2025-11-17 10:00",
+                    "2025-11-23 23:30",
+                    "2025-11-24 00:10",
+                    "2025-11-03 08:00",
+                ]
             ),
             "channel": ["organic_search", "referral", "feed_ads", "feed_ads", "referral"],
         }
@@ -31,18 +36,33 @@ def kpi_fixture_frames() -> dict[str, pd.DataFrame]:
             "user_id": [1, 1, 5, 1, 1, 2, 2, 2, 3, 5, 4],
             "event_time": pd.to_datetime(
                 [
-                    "2025-11-10 09:05", "2025-11-10 10:00", "2025-11-12 20:00",
+                    "2025-11-10 09:05",
+                    "2025-11-10 10:00",
+                    "2025-11-12 20:00",
                     "2025-11-16 23:59:59",  # Sunday of W46
                     "2025-11-17 00:00:00",  # Monday of W47, the boundary
-                    "2025-11-17 10:01", "2025-11-17 11:00", "2025-11-19 09:00",
-                    "2025-11-23 23:31", "2025-11-18 12:00",
+                    "2025-11-17 10:01",
+                    "2025-11-17 11:00",
+                    "2025-11-19 09:00",
+                    "2025-11-23 23:31",
+                    "2025-11-18 12:00",
                     "2025-11-24 00:15",  # W48: outside both weeks
                 ],
                 format="ISO8601",
             ),
-            "event": ["session_start", "view_content", "session_start", "session_start",
-                      "session_start", "session_start", "view_content", "session_start",
-                      "session_start", "session_start", "session_start"],
+            "event": [
+                "session_start",
+                "view_content",
+                "session_start",
+                "session_start",
+                "session_start",
+                "session_start",
+                "view_content",
+                "session_start",
+                "session_start",
+                "session_start",
+                "session_start",
+            ],
         }
     )
     orders = pd.DataFrame(
@@ -50,8 +70,15 @@ def kpi_fixture_frames() -> dict[str, pd.DataFrame]:
             "order_id": ["o1", "o2", "o3", "o4", "o5", "o6", "o7"],
             "user_id": [1, 5, 2, 2, 3, 1, 4],
             "order_time": pd.to_datetime(
-                ["2025-11-11 12:00", "2025-11-16 23:00", "2025-11-17 10:30", "2025-11-19 10:30",
-                 "2025-11-23 23:40", "2025-11-20 09:00", "2025-11-24 00:20"]
+                [
+                    "2025-11-11 12:00",
+                    "2025-11-16 23:00",
+                    "2025-11-17 10:30",
+                    "2025-11-19 10:30",
+                    "2025-11-23 23:40",
+                    "2025-11-20 09:00",
+                    "2025-11-24 00:20",
+                ]
             ),
             "amount": [100.0, 50.0, 80.0, 20.0, 200.0, 0.0, 70.0],
             "status": ["paid", "paid", "paid", "paid", "refunded", "paid", "paid"],
@@ -78,8 +105,11 @@ def tiny_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def spark():
     """One local SparkSession for the whole run (starting one costs ~5-10 s)."""
-    pyspark_sql = pytest.importorskip("pyspark.sql") if not os.environ.get("OA_REQUIRE_SPARK") \
+    pyspark_sql = (
+        pytest.importorskip("pyspark.sql")
+        if not os.environ.get("OA_REQUIRE_SPARK")
         else __import__("pyspark.sql", fromlist=["SparkSession"])
+    )
     session = (
         pyspark_sql.SparkSession.builder.master("local[2]")
         .appName("opsanalysis-tests")

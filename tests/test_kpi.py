@@ -93,8 +93,10 @@ def test_aware_timestamps_converted_by_the_engine(kpi_frames, tmp_path):
 
 
 def test_targets_and_alert_threshold_come_from_params(kpi_frames):
-    src = oa.connect(params={"targets": {"revenue": 80, "new_users": 4},
-                             "alerts": {"pct_change": 0.6}}, **kpi_frames)
+    src = oa.connect(
+        params={"targets": {"revenue": 80, "new_users": 4}, "alerts": {"pct_change": 0.6}},
+        **kpi_frames,
+    )
     got = oa.kpi_overview(src, period="2025-W47").set_index("metric")
     assert got.loc["revenue", "target"] == 80.0
     assert got.loc["revenue", "target_completion"] == pytest.approx(1.25)
@@ -102,14 +104,23 @@ def test_targets_and_alert_threshold_come_from_params(kpi_frames):
     assert np.isnan(got.loc["orders", "target_completion"])
     # |pct| > 0.6: new_users 1.0, active 1.0, dau 0.667; orders 0.5 and revenue -0.333 are not
     assert got["alert"].to_dict() == {
-        "new_users": True, "active_users": True, "dau_avg": True, "orders": False,
-        "revenue": False, "paying_users": False,
+        "new_users": True,
+        "active_users": True,
+        "dau_avg": True,
+        "orders": False,
+        "revenue": False,
+        "paying_users": False,
     }
 
 
 def test_active_events_and_paid_statuses_from_params(kpi_frames):
-    src = oa.connect(params={"events": {"active": ["view_content"]},
-                             "orders": {"paid_statuses": ["paid", "refunded"]}}, **kpi_frames)
+    src = oa.connect(
+        params={
+            "events": {"active": ["view_content"]},
+            "orders": {"paid_statuses": ["paid", "refunded"]},
+        },
+        **kpi_frames,
+    )
     got = oa.period_kpis(src, "2025-W47")
     # only user 2 viewed content in W47 (17th); refunded o5 (200) now counts
     assert got["active_users"] == 1.0
@@ -136,14 +147,23 @@ def test_daily_kpis_fill_every_day(kpi_frames):
     assert dau.tolist() == [2.0, 1.0, 1.0, 0.0, 0.0, 0.0, 1.0]
     rev = daily[daily.metric == "revenue"].set_index("date")["value"]
     assert rev.tolist() == [80.0, 0.0, 20.0, 0.0, 0.0, 0.0, 0.0]
-    assert sorted(daily.metric.unique()) == ["dau", "new_users", "orders", "paying_users", "revenue"]
+    assert sorted(daily.metric.unique()) == [
+        "dau",
+        "new_users",
+        "orders",
+        "paying_users",
+        "revenue",
+    ]
 
 
 def test_single_dataframe_and_missing_tables():
     users = pd.DataFrame({"user_id": [1, 2], "registered_at": ["2025-11-18 10:00", "2025-11-11"]})
     got = oa.kpi_overview(users, period="2025-W47")  # a lone DataFrame stands for its table
     assert got[["metric", "value", "compare_value"]].to_dict("list") == {
-        "metric": ["new_users"], "value": [1.0], "compare_value": [1.0]}
+        "metric": ["new_users"],
+        "value": [1.0],
+        "compare_value": [1.0],
+    }
 
 
 def test_overview_matches_independent_pandas_computation(tiny_demo):
@@ -153,7 +173,9 @@ def test_overview_matches_independent_pandas_computation(tiny_demo):
     src = oa.connect(str(tiny_demo))
     got = oa.period_kpis(src, "2025-W47")
     con = duckdb.connect(str(tiny_demo), read_only=True)
-    users, events, orders = (con.sql(f"select * from {t}").df() for t in ("users", "events", "orders"))
+    users, events, orders = (
+        con.sql(f"select * from {t}").df() for t in ("users", "events", "orders")
+    )
     lo, hi = pd.Timestamp("2025-11-17"), pd.Timestamp("2025-11-24")
     ev = events[(events.event_time >= lo) & (events.event_time < hi)]
     od = orders[(orders.order_time >= lo) & (orders.order_time < hi) & (orders.status == "paid")]

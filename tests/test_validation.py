@@ -69,22 +69,45 @@ def test_bad_input_message(name):
 
 
 def test_error_is_a_value_error_and_counts_more_problems():
-    orders = pd.DataFrame({"order_id": ["a", "a"], "user_id": [1, None],
-                           "order_time": ["2025-11-17", "2025-11-18"], "amount": [-1.0, 2.0]})
+    orders = pd.DataFrame(
+        {
+            "order_id": ["a", "a"],
+            "user_id": [1, None],
+            "order_time": ["2025-11-17", "2025-11-18"],
+            "amount": [-1.0, 2.0],
+        }
+    )
     src = oa.connect(orders=orders)
     with pytest.raises(ValueError, match=r"\(2 more problem\(s\) in this table: run oa.validate"):
         src.table("orders")
     report = oa.validate(src)
-    assert sorted(report.problems["check"]) == ["duplicate_order_id", "negative_amount", "null_user_id"]
+    assert sorted(report.problems["check"]) == [
+        "duplicate_order_id",
+        "negative_amount",
+        "null_user_id",
+    ]
     assert list(report.problems.columns) == [
-        "table", "column", "severity", "check", "rows", "total_rows", "examples", "message"]
+        "table",
+        "column",
+        "severity",
+        "check",
+        "rows",
+        "total_rows",
+        "examples",
+        "message",
+    ]
     assert report.problems["rows"].tolist() == [1, 1, 1]
     assert "3 error(s), 0 warning(s)" in str(report)
     with pytest.raises(exceptions.DataContractError):
         report.raise_for_errors()
     # validation can be switched off: the typed table is then returned as it is
-    assert oa.connect(orders=orders, params={"validation": {"on_load": False}}).table(
-        "orders").count().execute() == 2
+    assert (
+        oa.connect(orders=orders, params={"validation": {"on_load": False}})
+        .table("orders")
+        .count()
+        .execute()
+        == 2
+    )
 
 
 def test_clean_source_has_no_problems(tiny_demo):
@@ -94,11 +117,13 @@ def test_clean_source_has_no_problems(tiny_demo):
 
 
 def test_column_mapping_renames_onto_the_contract():
-    events = pd.DataFrame({"uid": [1, 2], "ts": ["2025-11-17 10:00", "2025-11-18 10:00"],
-                           "action": ["open", "open"]})
-    src = oa.connect(events=events,
-                     params={"columns": {"events": {"uid": "user_id", "ts": "event_time",
-                                                    "action": "event"}}})
+    events = pd.DataFrame(
+        {"uid": [1, 2], "ts": ["2025-11-17 10:00", "2025-11-18 10:00"], "action": ["open", "open"]}
+    )
+    src = oa.connect(
+        events=events,
+        params={"columns": {"events": {"uid": "user_id", "ts": "event_time", "action": "event"}}},
+    )
     t = src.table("events")
     assert t.columns == ("user_id", "event_time", "event")
     assert str(t.event_time.type()) == "timestamp"
@@ -113,7 +138,8 @@ def test_missing_column_suggests_a_close_name():
 
 def test_physical_table_names_from_params(tmp_path):
     pd.DataFrame({"user_id": [1], "registered_at": ["2025-11-17 10:00"]}).to_csv(
-        tmp_path / "crm_users.csv", index=False)
+        tmp_path / "crm_users.csv", index=False
+    )
     src = oa.connect(str(tmp_path), params={"tables": {"users": "crm_users"}})
     assert src.tables() == ["users"]
     assert src.table("users").count().execute() == 1

@@ -1,0 +1,42 @@
+# The two commands of the README: `make report` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+DEMO   := data/demo.duckdb
+
+.PHONY: report test install install-dev demo lint bench clean
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[lab]'
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed
+	$(PY) -m pip install --quiet -e '.[dev,lab]'
+	touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+$(DEMO): | $(VENV)/.installed
+	$(PY) -m opsanalysis demo-data --out $(DEMO)
+
+demo: $(DEMO)
+
+## Set up, create the demo data if missing, render the latest weekly report, print its path
+report: $(VENV)/.installed $(DEMO)
+	$(PY) -m opsanalysis report weekly
+
+## Set up with the dev extras and run the tests (DuckDB and PySpark)
+test: $(VENV)/.installed-dev
+	OA_REQUIRE_SPARK=1 $(PY) -m pytest
+
+lint: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check opsanalysis tests bench
+
+bench: $(VENV)/.installed-dev
+	$(PY) bench/bench_demo_data.py
+
+clean:
+	rm -rf $(VENV) reports .pytest_cache

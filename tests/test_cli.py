@@ -1,0 +1,28 @@
+import duckdb
+
+from opsanalysis.cli import main
+
+
+def test_demo_data_and_validate(tmp_path, capsys):
+    out = tmp_path / "d.duckdb"
+    assert (
+        main(["demo-data", "--users", "200", "--weeks", "3", "--seed", "2", "--out", str(out)]) == 0
+    )
+    printed = capsys.readouterr().out
+    assert f"Wrote {out} (2025-11-03 to 2025-11-23)" in printed and "users 200" in printed
+    con = duckdb.connect(str(out), read_only=True)
+    assert con.execute("select count(*) from users").fetchone()[0] == 200
+    con.close()
+    assert main(["validate", "--source", str(out)]) == 0
+    assert "No problems found." in capsys.readouterr().out
+
+
+def test_validate_exit_code_on_errors(tmp_path, capsys):
+    (tmp_path / "orders.csv").write_text("order_id,user_id,order_time,amount\n1,1,2025-11-17,-5\n")
+    assert main(["validate", "--source", str(tmp_path)]) == 1
+    assert "1 of 1 rows are negative" in capsys.readouterr().out
+
+
+def test_errors_are_reported_without_traceback(tmp_path, capsys):
+    assert main(["demo-data", "--users", "3", "--out", str(tmp_path / "x.duckdb")]) == 2
+    assert capsys.readouterr().err.startswith("opsanalysis: error: users=3 is too few")

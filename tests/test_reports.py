@@ -1,0 +1,106 @@
+"""The weekly report notebook executed end to end on a tiny demo warehouse."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import nbformat
+import pytest
+
+import opsanalysis as oa
+from opsanalysis._labels import format_pct, format_value
+from opsanalysis.cli import main
+from opsanalysis.reports import find_project_file, render
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def weekly_html(tiny_demo, tmp_path_factory):
+    out = tmp_path_factory.mktemp("reports")
+    assert main(["report", "weekly", "--source", str(tiny_demo), "--out", str(out)]) == 0
+    return out / "weekly" / "2025-W47.html"
+
+
+def _text(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def test_weekly_report_shows_the_overview_numbers(weekly_html, tiny_demo):
+    html = weekly_html.read_text(encoding="utf-8")
+    text = _text(html)
+    overview = oa.kpi_overview(oa.connect(str(tiny_demo)), period="2025-W47")
+    assert len(overview) == 6
+    for row in overview.itertuples():
+        # each KPI appears with its value, previous value and change, as the table shows them
+        cells = [
+            format_value(row.metric, row.value),
+            format_value(row.metric, row.compare_value),
+            format_pct(row.pct_change),
+        ]
+        for cell in cells:
+            assert cell in text, (row.metric, cell)
+    assert "Weekly user-operations report" in text and "2025-W47" in text
+    assert "2025-11-17 – 2025-11-23" in text
+    assert "Key findings" in text and "on 2025-W46" in text
+
+
+def test_weekly_report_hides_code_and_embeds_images(weekly_html):
+    html = weekly_html.read_text(encoding="utf-8")
+    assert "import opsanalysis" not in html and "oa.kpi_overview" not in html
+    assert "data:image/png;base64," in html
+    assert 'src="http' not in html.split("<body", 1)[1].split("<script", 1)[0]
+    assert not list(weekly_html.parent.glob(".*.tmp"))
+
+
+def test_render_rejects_unknown_parameters(tmp_path):
+    nb = find_project_file("notebooks", "weekly_report.ipynb")
+    with pytest.raises(
+        oa.ReportError,
+        match=r"has no parameter\(s\) perid; it declares period, "
+        r"params_file, source",
+    ):
+        render(nb, tmp_path / "x.html", parameters={"perid": "2025-W47"})
+    assert not (tmp_path / "x.html").exists()
+
+
+def test_render_reports_the_failing_cell(tmp_path):
+    nb = nbformat.v4.new_notebook()
+    p = nbformat.v4.new_code_cell("x: int = 1")
+    p.metadata["tags"] = ["parameters"]
+    nb.cells = [p, nbformat.v4.new_code_cell("y = x + 1"), nbformat.v4.new_code_cell("1 / (x - 1)")]
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    path = tmp_path / "bad.ipynb"
+    nbformat.write(nb, path)
+    out = tmp_path / "out" / "bad.html"
+    with pytest.raises(
+        oa.ReportError, match=r"failed in cell 4 \(ZeroDivisionError: division by zero\)"
+    ):
+        render(path, out, parameters={"x": 1}, cwd=tmp_path)
+    assert not out.exists()  # no half-written report
+    assert (tmp_path / "out" / "bad.failed.ipynb").exists()
+
+
+def test_notebook_is_thin_and_committed_clean():
+    nb = json.loads(find_project_file("notebooks", "weekly_report.ipynb").read_text())
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    assert "parameters" in code[0]["metadata"]["tags"]
+    assert all(not c["outputs"] and c["execution_count"] is None for c in code)
+    for c in code[1:]:  # each cell is a few library calls, no business logic
+        assert len("".join(c["source"]).splitlines()) <= 6
+        assert "def " not in "".join(c["source"]) and "groupby" not in "".join(c["source"])
+
+
+def test_report_cli_rejects_a_missing_source(tmp_path, capsys):
+    assert (
+        main(
+            ["report", "weekly", "--source", str(tmp_path / "none.duckdb"), "--out", str(tmp_path)]
+        )
+        == 2
+    )
+    assert "does not exist" in capsys.readouterr().err
