@@ -6,6 +6,7 @@ datetime.date(2025, 11, 17)
 """
 
 from . import plotting, reports
+from .clv import btyd_summary
 from .exceptions import (
     DataContractError,
     OpsAnalysisError,
@@ -18,8 +19,17 @@ from .kpi import OVERVIEW_METRICS, daily_kpis, kpi_overview, period_kpis
 from .narrative import kpi_findings
 from .params import Params, load_params
 from .periods import Period, latest_complete_period, parse_period, period_containing
-from .plotting import plot_kpi_trend, plot_kpi_trends
+from .plotting import plot_kpi_trend, plot_kpi_trends, plot_migration, plot_segment_shares
 from .reports import open_report, render
+from .rfm import rfm_score, rfm_table, value_activity_table
+from .segments import (
+    export_segment_users,
+    migration_matrix,
+    rfm_layers,
+    rfm_segment,
+    segment_migration,
+    segment_summary,
+)
 from .source import Source, connect
 from .validation import DataContractWarning, ValidationReport, validate
 
@@ -36,7 +46,19 @@ __all__ = [
     "Source",
     "SourceError",
     "ValidationReport",
+    "btyd_summary",
     "connect",
+    "export_segment_users",
+    "migration_matrix",
+    "plot_migration",
+    "plot_segment_shares",
+    "rfm_layers",
+    "rfm_score",
+    "rfm_segment",
+    "rfm_table",
+    "segment_migration",
+    "segment_summary",
+    "value_activity_table",
     "daily_kpis",
     "kpi_findings",
     "kpi_overview",

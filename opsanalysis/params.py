@@ -49,7 +49,13 @@ DEFAULTS: dict[str, Any] = {
     "alerts": {"pct_change": 0.15},
     "report": {"title": None, "company": None},
     "validation": {"on_load": True, "max_examples": 5},
+    "rfm": yaml.safe_load(
+        (Path(__file__).parent / "defaults" / "rfm.yaml").read_text(encoding="utf-8")
+    ),
 }
+
+# mappings under these keys take names of the user's choosing (new schemes, their segments)
+_OPEN_KEYS = ("rfm.schemes", "rfm.segments")
 
 LANGUAGES = ("en", "zh")
 
@@ -58,6 +64,9 @@ def _merge(base: dict[str, Any], override: Mapping[str, Any], path: str = "") ->
     out = copy.deepcopy(base)
     for key, value in override.items():
         where = f"{path}{key}"
+        if key not in base and path.rstrip(".").startswith(_OPEN_KEYS):
+            out[key] = copy.deepcopy(value)
+            continue
         if key not in base:
             known = ", ".join(sorted(base))
             raise ParamsError(
@@ -106,6 +115,11 @@ class Params:
     @property
     def targets(self) -> dict[str, float]:
         return dict(self.raw["targets"] or {})
+
+    @property
+    def rfm(self) -> dict[str, Any]:
+        """RFM settings: bins, method, split, thresholds, schemes and segment labels/actions."""
+        return self.raw["rfm"]
 
     @property
     def alert_pct_change(self) -> float:

@@ -18,7 +18,13 @@ from matplotlib.ticker import FuncFormatter
 from ._labels import CURRENCY, METRICS, metric_label
 from .periods import Period, parse_period
 
-__all__ = ["plot_kpi_trend", "plot_kpi_trends", "chart_language"]
+__all__ = [
+    "plot_kpi_trend",
+    "plot_kpi_trends",
+    "plot_segment_shares",
+    "plot_migration",
+    "chart_language",
+]
 
 _CJK_FONTS = [
     "Noto Sans CJK SC",
@@ -117,3 +123,53 @@ def plot_kpi_trends(
         ax.set_visible(False)
     fig.tight_layout()
     return axes
+
+
+def plot_segment_shares(
+    summary: pd.DataFrame, *, language: str = "en", ax: Axes | None = None
+) -> Axes:
+    """Bars of each segment's share of users next to its share of revenue.
+
+    Takes :func:`~opsanalysis.segments.segment_summary`; segments keep the summary's order.
+    """
+    lang = chart_language(language)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 0.45 * len(summary) + 1.2))
+    names = {"en": ("Share of users", "Share of revenue"), "zh": ("用户占比", "营收占比")}[lang]
+    label_col = "label" if lang == language else "segment"
+    long = summary.melt(
+        id_vars=[label_col],
+        value_vars=["user_share", "revenue_share"],
+        var_name="measure",
+        value_name="share",
+    )
+    long["measure"] = long["measure"].map({"user_share": names[0], "revenue_share": names[1]})
+    sns.barplot(data=long, y=label_col, x="share", hue="measure", ax=ax, orient="h")
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _p: f"{x:.0%}"))
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    ax.legend(title="", loc="lower right", frameon=False)
+    sns.despine(ax=ax)
+    return ax
+
+
+def plot_migration(matrix: pd.DataFrame, *, language: str = "en", ax: Axes | None = None) -> Axes:
+    """Heatmap of :func:`~opsanalysis.segments.migration_matrix` (rows: from, columns: to)."""
+    lang = chart_language(language)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(1.0 * matrix.shape[1] + 3, 0.5 * matrix.shape[0] + 1.5))
+    share = matrix.div(matrix.sum(axis=1).replace(0, np.nan), axis=0)
+    sns.heatmap(
+        share,
+        annot=matrix.astype(int),
+        fmt="d",
+        cmap="Blues",
+        cbar=False,
+        ax=ax,
+        linewidths=0.5,
+        linecolor="white",
+    )
+    ax.set_xlabel({"en": "to (now)", "zh": "当前分层"}[lang])
+    ax.set_ylabel({"en": "from (before)", "zh": "之前分层"}[lang])
+    ax.tick_params(axis="x", labelrotation=35)
+    return ax

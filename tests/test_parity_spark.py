@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
 
@@ -13,6 +14,15 @@ import opsanalysis as oa
 pytestmark = pytest.mark.spark
 
 TABLES = ("users", "events", "orders")
+
+
+def _assert_same(duck: pd.DataFrame, spark_df: pd.DataFrame, what: str) -> None:
+    spark_df = spark_df.copy()
+    for col in duck.columns:  # timestamps may come back at another resolution
+        if pd.api.types.is_datetime64_any_dtype(duck[col]):
+            duck = duck.assign(**{col: duck[col].astype("datetime64[us]")})
+            spark_df[col] = pd.to_datetime(spark_df[col]).astype("datetime64[us]")
+    assert_frame_equal(duck, spark_df, check_dtype=False, check_exact=False, rtol=1e-12, obj=what)
 
 
 def _spark_source(spark, folder: Path, prefix: str) -> oa.Source:
@@ -68,4 +78,33 @@ def test_demo_overview_and_daily_parity(spark, demo_parquet, tiny_demo):
         oa.kpi_overview(sp)["period"].iloc[0]
         == oa.kpi_overview(duck)["period"].iloc[0]
         == "2025-W47"
+    )
+
+
+def test_rfm_and_clv_parity(spark, demo_parquet, tiny_demo):
+    duck = oa.connect(str(tiny_demo))
+    sp = _spark_source(spark, demo_parquet, "demo")
+    for window in (None, 28):
+        d = oa.rfm_table(duck, as_of="2025-11-23", window=window)
+        s = oa.rfm_table(sp, as_of="2025-11-23", window=window)
+        assert len(d) > 50 and d["median_days_between"].notna().sum() > 10
+        _assert_same(d, s, f"rfm_table window={window}")
+    _assert_same(
+        oa.value_activity_table(duck, as_of="2025-11-23"),
+        oa.value_activity_table(sp, as_of="2025-11-23"),
+        "value_activity_table",
+    )
+    for scheme in ("rfm8", "named", "value_tier", "value_activity"):
+        d = oa.rfm_layers(duck, as_of="2025-11-23", scheme=scheme)
+        s = oa.rfm_layers(sp, as_of="2025-11-23", scheme=scheme)
+        _assert_same(d, s, f"rfm_layers {scheme}")
+    _assert_same(
+        oa.btyd_summary(duck, observation_end="2025-11-23"),
+        oa.btyd_summary(sp, observation_end="2025-11-23"),
+        "btyd_summary",
+    )
+    _assert_same(
+        oa.btyd_summary(duck, observation_end="2025-11-23", calibration_end="2025-11-02"),
+        oa.btyd_summary(sp, observation_end="2025-11-23", calibration_end="2025-11-02"),
+        "btyd_summary calibration",
     )
