@@ -16,13 +16,20 @@ from .exceptions import (
     SourceError,
 )
 from .kpi import OVERVIEW_METRICS, daily_kpis, kpi_overview, period_kpis
-from .narrative import kpi_findings
+from .narrative import kpi_findings, migration_findings, segment_findings
 from .params import Params, load_params
 from .periods import Period, latest_complete_period, parse_period, period_containing
-from .plotting import plot_kpi_trend, plot_kpi_trends, plot_migration, plot_segment_shares
+from .plotting import (
+    plot_kpi_trend,
+    plot_kpi_trends,
+    plot_migration,
+    plot_score_distribution,
+    plot_segment_shares,
+)
 from .reports import open_report, render
-from .rfm import rfm_score, rfm_table, value_activity_table
+from .rfm import rfm_score, rfm_table, score_distribution, value_activity_table
 from .segments import (
+    export_segment_lists,
     export_segment_users,
     migration_matrix,
     rfm_layers,
@@ -48,19 +55,24 @@ __all__ = [
     "ValidationReport",
     "btyd_summary",
     "connect",
+    "export_segment_lists",
     "export_segment_users",
     "migration_matrix",
     "plot_migration",
+    "plot_score_distribution",
     "plot_segment_shares",
     "rfm_layers",
     "rfm_score",
     "rfm_segment",
     "rfm_table",
     "segment_migration",
+    "score_distribution",
     "segment_summary",
     "value_activity_table",
     "daily_kpis",
     "kpi_findings",
+    "migration_findings",
+    "segment_findings",
     "kpi_overview",
     "latest_complete_period",
     "load_params",

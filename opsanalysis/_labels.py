@@ -24,6 +24,15 @@ SECTIONS: dict[str, dict[str, str]] = {
     "findings": {"en": "Key findings", "zh": "核心结论"},
     "trend": {"en": "Daily trend", "zh": "每日趋势"},
     "data_notes": {"en": "About the data", "zh": "数据说明"},
+    "value_layers": {"en": "Value layers (RFM)", "zh": "用户价值分层（RFM）"},
+    "migration": {"en": "Layer migration since last period", "zh": "分层迁移（较上期）"},
+    "rfm_title": {"en": "RFM value layering", "zh": "RFM 用户价值分层分析"},
+    "scores": {"en": "Score distribution", "zh": "RFM 得分分布"},
+    "rfm8": {"en": "Eight RFM classes", "zh": "RFM 八类用户"},
+    "named": {"en": "Recency x frequency segments", "zh": "R×F 用户分群"},
+    "value_tier": {"en": "Value tiers", "zh": "会员价值等级"},
+    "value_activity": {"en": "Value x activity quadrants", "zh": "价值×活跃度四象限"},
+    "lists": {"en": "User lists for campaigns", "zh": "运营名单导出"},
 }
 
 COLUMNS: dict[str, dict[str, str]] = {
@@ -32,6 +41,17 @@ COLUMNS: dict[str, dict[str, str]] = {
     "compare_value": {"en": "Previous", "zh": "上期"},
     "pct_change": {"en": "Change", "zh": "环比"},
     "target_completion": {"en": "Of target", "zh": "目标完成率"},
+}
+
+SEGMENT_COLUMNS: dict[str, dict[str, str]] = {
+    "label": {"en": "Segment", "zh": "分层"},
+    "users": {"en": "Users", "zh": "用户数"},
+    "user_share": {"en": "Share of users", "zh": "用户占比"},
+    "revenue_share": {"en": "Share of revenue", "zh": "营收占比"},
+    "mean_recency": {"en": "Days since last order", "zh": "平均距上次购买天数"},
+    "mean_frequency": {"en": "Orders", "zh": "平均订单数"},
+    "mean_monetary": {"en": "Spend", "zh": "平均消费"},
+    "action": {"en": "Recommended action", "zh": "建议动作"},
 }
 
 CURRENCY = "¥"

@@ -6,6 +6,7 @@ import argparse
 import sys
 import time
 from datetime import date
+from pathlib import Path
 
 from .exceptions import OpsAnalysisError
 
@@ -34,8 +35,18 @@ def _demo_data(args: argparse.Namespace) -> int:
 def _report(args: argparse.Namespace) -> int:
     from .reports import render_report
 
+    extra = {}
+    if args.export_dir:
+        if args.kind != "rfm":
+            raise ValueError("--export-dir applies to the rfm report only.")
+        extra["export_dir"] = str(Path(args.export_dir).resolve())
     path = render_report(
-        args.kind, period=args.period, params=args.params, source=args.source, out=args.out
+        args.kind,
+        period=args.period,
+        params=args.params,
+        source=args.source,
+        out=args.out,
+        extra=extra,
     )
     print(path.resolve())
     return 0
@@ -63,7 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(func=_demo_data)
 
     rep = sub.add_parser("report", help="render a report to HTML")
-    rep.add_argument("kind", choices=["weekly"], help="which report")
+    rep.add_argument("kind", choices=["weekly", "rfm"], help="which report")
     rep.add_argument("--period", default=None, help="e.g. 2025-W47 (default: latest complete)")
     rep.add_argument("--params", default=None, help="params YAML (default params/<kind>.yaml)")
     rep.add_argument(
@@ -72,6 +83,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="DuckDB file, folder of Parquet/CSV, or URL (default: params source)",
     )
     rep.add_argument("--out", default="reports", help="output folder (default reports/)")
+    rep.add_argument(
+        "--export-dir",
+        default=None,
+        help="rfm only: write CSV lists of the params rfm.export_segments to this folder",
+    )
     rep.set_defaults(func=_report)
 
     val = sub.add_parser("validate", help="check a source against the data contract")

@@ -12,7 +12,7 @@ from ._checks import check_one_of
 from ._labels import format_pct, format_value, metric_label
 from .periods import parse_period
 
-__all__ = ["kpi_findings"]
+__all__ = ["kpi_findings", "segment_findings", "migration_findings"]
 
 
 def _direction(pct: float, language: str) -> str:
@@ -78,4 +78,88 @@ def kpi_findings(overview: pd.DataFrame, *, language: str = "en") -> list[str]:
             if row.alert:
                 s = "⚠ " + s + " This move is beyond the alert threshold: check the cause."
         out.append(s)
+    return out
+
+
+def segment_findings(summary: pd.DataFrame, *, language: str = "en", top: int = 3) -> list[str]:
+    """Sentences on the segments that bring the most revenue, from
+    :func:`~opsanalysis.segments.segment_summary`.
+
+    >>> s = pd.DataFrame({"label": ["Important value", "General develop"], "users": [20, 80],
+    ...     "user_share": [0.2, 0.8], "revenue_share": [0.6, 0.4], "action": ["VIP care.", ""]})
+    >>> segment_findings(s, top=1)
+    ['Important value: 20 users (20.0% of users) bring 60.0% of revenue. VIP care.']
+    """
+    check_one_of("language", language, ["en", "zh"])
+    rows = summary[summary["users"] > 0].sort_values(
+        "revenue_share", ascending=False, kind="stable"
+    )
+    out = []
+    for row in rows.head(top).itertuples(index=False):
+        if language == "zh":
+            s = (
+                f"{row.label}：{row.users:,} 人（占 {row.user_share:.1%}），贡献 "
+                f"{row.revenue_share:.1%} 的营收。"
+            )
+            s += f"建议：{row.action}" if row.action else ""
+        else:
+            s = (
+                f"{row.label}: {row.users:,} users ({row.user_share:.1%} of users) bring "
+                f"{row.revenue_share:.1%} of revenue."
+            )
+            s += f" {row.action}" if row.action else ""
+        out.append(s)
+    return out
+
+
+def migration_findings(
+    migration: pd.DataFrame,
+    labels: dict[str, str] | None = None,
+    *,
+    since: str = "",
+    language: str = "en",
+    top: int = 3,
+) -> list[str]:
+    """Sentences on the largest moves between different segments, from
+    :func:`~opsanalysis.segments.segment_migration` (users who stayed are left out).
+
+    >>> m = pd.DataFrame({"from_segment": ["a", "a", "b"], "to_segment": ["a", "b", "a"],
+    ...                   "users": [50, 7, 3], "share_of_from": [0.877, 0.123, 1.0]})
+    >>> migration_findings(m, {"a": "Loyal", "b": "At risk"}, since="2025-W46")
+    ['7 users moved from Loyal to At risk since 2025-W46 (12.3% of Loyal).', '3 users moved from At risk to Loyal since 2025-W46 (100.0% of At risk).']
+    """
+    check_one_of("language", language, ["en", "zh"])
+    labels = labels or {}
+    moves = migration[migration["from_segment"] != migration["to_segment"]]
+    moves = moves.sort_values("users", ascending=False, kind="stable").head(top)
+    out = []
+    for row in moves.itertuples(index=False):
+        a = labels.get(row.from_segment, row.from_segment)
+        b = labels.get(row.to_segment, row.to_segment)
+        n = f"{row.users:,}"
+        if language == "zh":
+            when = f"自 {since} 起，" if since else ""
+            if row.from_segment == "(new)":
+                out.append(f"{when}{n} 名新进入的购买用户落入「{b}」。")
+            elif row.to_segment == "(gone)":
+                out.append(
+                    f"{when}{n} 名「{a}」用户因窗口内无订单而移出分层（占 {row.share_of_from:.1%}）。"
+                )
+            else:
+                out.append(
+                    f"{when}{n} 名用户从「{a}」迁移至「{b}」（占「{a}」的 {row.share_of_from:.1%}）。"
+                )
+        else:
+            when = f" since {since}" if since else ""
+            if row.from_segment == "(new)":
+                out.append(f"{n} new buyers entered {b}{when}.")
+            elif row.to_segment == "(gone)":
+                out.append(
+                    f"{n} users of {a} left the layers{when}: no order in the window "
+                    f"({row.share_of_from:.1%} of {a})."
+                )
+            else:
+                out.append(
+                    f"{n} users moved from {a} to {b}{when} ({row.share_of_from:.1%} of {a})."
+                )
     return out

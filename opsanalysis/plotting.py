@@ -153,9 +153,21 @@ def plot_segment_shares(
     return ax
 
 
-def plot_migration(matrix: pd.DataFrame, *, language: str = "en", ax: Axes | None = None) -> Axes:
-    """Heatmap of :func:`~opsanalysis.segments.migration_matrix` (rows: from, columns: to)."""
+def plot_migration(
+    matrix: pd.DataFrame,
+    *,
+    labels: dict[str, str] | None = None,
+    language: str = "en",
+    ax: Axes | None = None,
+) -> Axes:
+    """Heatmap of :func:`~opsanalysis.segments.migration_matrix` (rows: from, columns: to).
+
+    Cells show user counts, shaded by the share of the row; ``labels`` maps segment codes to
+    display names.
+    """
     lang = chart_language(language)
+    if labels and lang == language:
+        matrix = matrix.rename(index=labels, columns=labels)
     if ax is None:
         _, ax = plt.subplots(figsize=(1.0 * matrix.shape[1] + 3, 0.5 * matrix.shape[0] + 1.5))
     share = matrix.div(matrix.sum(axis=1).replace(0, np.nan), axis=0)
@@ -172,4 +184,21 @@ def plot_migration(matrix: pd.DataFrame, *, language: str = "en", ax: Axes | Non
     ax.set_xlabel({"en": "to (now)", "zh": "当前分层"}[lang])
     ax.set_ylabel({"en": "from (before)", "zh": "之前分层"}[lang])
     ax.tick_params(axis="x", labelrotation=35)
+    return ax
+
+
+def plot_score_distribution(
+    dist: pd.DataFrame, *, language: str = "en", ax: Axes | None = None
+) -> Axes:
+    """Bars of users per score level for R, F and M, from
+    :func:`~opsanalysis.rfm.score_distribution`."""
+    lang = chart_language(language)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 3))
+    sns.barplot(data=dist, x="score", y="share", hue="dimension", ax=ax)
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda x, _p: f"{x:.0%}"))
+    ax.set_xlabel({"en": "score (5 = best)", "zh": "得分（5 为最好）"}[lang])
+    ax.set_ylabel({"en": "share of users", "zh": "用户占比"}[lang])
+    ax.legend(title="", frameon=False)
+    sns.despine(ax=ax)
     return ax

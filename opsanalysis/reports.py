@@ -18,7 +18,16 @@ from typing import Any
 import nbformat
 import pandas as pd
 
-from ._labels import COLUMNS, format_pct, format_value, metric_label, section
+from ._io import atomic_output
+from ._labels import (
+    COLUMNS,
+    CURRENCY,
+    SEGMENT_COLUMNS,
+    format_pct,
+    format_value,
+    metric_label,
+    section,
+)
 from .exceptions import ReportError
 from .params import Params, load_params
 from .periods import Period, latest_complete_period, parse_period
@@ -26,7 +35,10 @@ from .source import DEFAULT_SOURCE, Source, connect
 
 __all__ = ["ReportContext", "open_report", "render", "project_root", "find_project_file"]
 
-REPORT_KINDS = {"weekly": ("week", "weekly_report.ipynb", "weekly.yaml")}
+REPORT_KINDS = {
+    "weekly": ("week", "weekly_report.ipynb", "weekly.yaml"),
+    "rfm": ("week", "rfm_layering.ipynb", "rfm.yaml"),
+}
 
 
 def project_root() -> Path:
@@ -87,6 +99,44 @@ class ReportContext:
 
         display(HTML(kpi_table_html(overview, self.language)))
 
+    @property
+    def scheme(self) -> str:
+        """The segment scheme reports show (params ``rfm.report_scheme``)."""
+        return self.params.rfm["report_scheme"]
+
+    def segment_labels(self, scheme: str | None = None) -> dict[str, str]:
+        info = (self.params.rfm["segments"] or {}).get(scheme or self.scheme, {}) or {}
+        return {code: v.get(self.language, code) for code, v in info.items()}
+
+    def show_segment_table(self, summary: pd.DataFrame) -> None:
+        from IPython.display import HTML, display
+
+        display(HTML(segment_table_html(summary, self.language)))
+
+    def show_exports(self, exported: pd.DataFrame | None) -> None:
+        """Say where segment lists were written (never the user ids themselves)."""
+        zh = self.language == "zh"
+        if exported is None or exported.empty:
+            self._display_markdown(
+                "未导出名单：渲染时设置 export_dir 参数即可导出 CSV。"
+                if zh
+                else "No lists written: set the export_dir parameter to write CSV files for campaigns."
+            )
+            return
+        labels = self.segment_labels()
+        lines = []
+        for row in exported.itertuples(index=False):
+            name = labels.get(row.segment, row.segment)
+            if row.path:
+                lines.append(
+                    f"- {name}：{row.users:,} 人 → `{row.path}`"
+                    if zh
+                    else f"- {name}: {row.users:,} users → `{row.path}`"
+                )
+            else:
+                lines.append(f"- {name}：无用户" if zh else f"- {name}: no users, no file")
+        self._display_markdown("\n".join(lines))
+
     def show_data_notes(self) -> None:
         last = self.source.last_timestamp()
         lang = self.language
@@ -141,6 +191,37 @@ def kpi_table_html(overview: pd.DataFrame, language: str = "en") -> str:
     )
 
 
+def segment_table_html(summary: pd.DataFrame, language: str = "en") -> str:
+    """An HTML table of :func:`~opsanalysis.segments.segment_summary` for stakeholders."""
+    cols = list(SEGMENT_COLUMNS)
+    head = "".join(
+        f"<th style='text-align:left'>{html.escape(SEGMENT_COLUMNS[c][language])}</th>"
+        for c in cols
+    )
+    body = []
+    for row in summary.to_dict("records"):
+        cells = []
+        for c in cols:
+            v = row[c]
+            if c in ("user_share", "revenue_share"):
+                text = "–" if v != v else f"{v:.1%}"
+            elif c == "users":
+                text = f"{v:,}"
+            elif c == "mean_monetary":
+                text = "–" if v != v else f"{CURRENCY}{v:,.0f}"
+            elif c in ("mean_recency", "mean_frequency"):
+                text = "–" if v != v else f"{v:,.1f}"
+            else:
+                text = html.escape(str(v))
+            align = "left" if c in ("label", "action") else "right"
+            cells.append(f"<td style='text-align:{align}'>{text}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return (
+        "<table class='oa-segments' style='border-collapse:collapse'>"
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    )
+
+
 def open_report(
     *,
     kind: str = "week",
@@ -178,15 +259,8 @@ def _strip_noise(nb: nbformat.NotebookNode) -> None:
 
 
 def _atomic_write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_output(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
 
 
 def render(
@@ -283,8 +357,9 @@ def render_report(
     params: str | Path | None = None,
     source: str | None = None,
     out: str | Path = "reports",
+    extra: dict[str, Any] | None = None,
 ) -> Path:
-    """Render a standard report (``weekly``) to ``<out>/<kind>/<period>.html``.
+    """Render a standard report (``weekly``, ``rfm``) to ``<out>/<kind>/<period>.html``.
 
     Defaults: the latest complete period in the data, ``params/<kind>.yaml`` and the params
     ``source`` (else ``data/demo.duckdb``).
@@ -311,6 +386,7 @@ def render_report(
             "period": per.label,
             "params_file": str(params_path.resolve()),
             "source": source_arg,
+            **(extra or {}),
         },
         title=f"{kind} report {per.label}",
     )

@@ -19,7 +19,7 @@ from .kpi import active_events, paid_orders
 from .params import Params, load_params
 from .source import as_source
 
-__all__ = ["RFM_COLUMNS", "rfm_table", "rfm_score", "value_activity_table"]
+__all__ = ["RFM_COLUMNS", "rfm_table", "rfm_score", "score_distribution", "value_activity_table"]
 
 RFM_COLUMNS = [
     "user_id",
@@ -240,6 +240,32 @@ def rfm_score(
         out["r_score"].astype(str) + out["f_score"].astype(str) + out["m_score"].astype(str)
     )
     return out.reset_index(drop=True)
+
+
+def score_distribution(scored: pd.DataFrame) -> pd.DataFrame:
+    """Users per score level of R, F and M, from :func:`rfm_score`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns dimension ("R", "F", "M"), score (1..max score seen), users, share (of all
+        users). Every level from 1 to the highest is present, 0 where empty.
+    """
+    rows = []
+    top = int(max(scored[["r_score", "f_score", "m_score"]].max().max(), 1)) if len(scored) else 1
+    for dim, col in (("R", "r_score"), ("F", "f_score"), ("M", "m_score")):
+        counts = scored[col].value_counts()
+        for level in range(1, top + 1):
+            n = int(counts.get(level, 0))
+            rows.append(
+                {
+                    "dimension": dim,
+                    "score": level,
+                    "users": n,
+                    "share": n / len(scored) if len(scored) else np.nan,
+                }
+            )
+    return pd.DataFrame(rows)
 
 
 def value_activity_table(data: Any, *, as_of: date | str, window: int | str = 30) -> pd.DataFrame:

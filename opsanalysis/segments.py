@@ -17,8 +17,6 @@ custom
 from __future__ import annotations
 
 import operator
-import os
-import tempfile
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -26,6 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._io import atomic_output
 from .exceptions import ParamsError
 from .params import Params, load_params
 from .rfm import rfm_score, rfm_table, value_activity_table
@@ -42,6 +41,7 @@ __all__ = [
     "segment_migration",
     "migration_matrix",
     "export_segment_users",
+    "export_segment_lists",
 ]
 
 BUILTIN_SCHEMES = ("rfm8", "named", "value_activity")
@@ -384,15 +384,15 @@ def segment_migration(
 
 
 def migration_matrix(migration: pd.DataFrame, *, values: str = "users") -> pd.DataFrame:
-    """Pivot :func:`segment_migration` to a from x to matrix (0 where nobody moved)."""
-    rows = list(dict.fromkeys(migration["from_segment"]))
-    cols = list(
-        dict.fromkeys(
-            migration.sort_values("to_segment", key=lambda s: s.eq("(gone)"), kind="stable")[
-                "to_segment"
-            ]
-        )
-    )
+    """Pivot :func:`segment_migration` to a from x to matrix (0 where nobody moved).
+
+    Rows and columns keep the scheme order of :func:`segment_migration`; ``"(new)"`` is the
+    first row and ``"(gone)"`` the last column.
+    """
+    order = list(dict.fromkeys([*migration["from_segment"], *migration["to_segment"]]))
+    order = [s for s in order if s != "(gone)"] + ["(gone)"]
+    rows = [s for s in order if s in set(migration["from_segment"])]
+    cols = [s for s in order if s in set(migration["to_segment"])]
     m = migration.pivot(index="from_segment", columns="to_segment", values=values)
     return m.reindex(index=rows, columns=cols).fillna(0)
 
@@ -432,13 +432,28 @@ def export_segment_users(
         )
         if c in chosen.columns
     ]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
+    with atomic_output(path) as tmp:
         chosen[cols].to_csv(tmp, index=False)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return path
+
+
+def export_segment_lists(
+    segmented: pd.DataFrame, folder: str | Path, *, segments: list[str]
+) -> pd.DataFrame:
+    """Write one CSV per segment (``<folder>/<segment>.csv``) and return what was written.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns segment, users, path; a segment with no users gets no file (path empty).
+    """
+    folder = Path(folder)
+    rows = []
+    for seg in segments:
+        n = int((segmented["segment"] == seg).sum())
+        path = ""
+        if n:
+            safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in seg)
+            path = str(export_segment_users(segmented, folder / f"{safe}.csv", segments=[seg]))
+        rows.append({"segment": seg, "users": n, "path": path})
+    return pd.DataFrame(rows, columns=["segment", "users", "path"])

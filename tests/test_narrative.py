@@ -63,3 +63,38 @@ def test_alerts_come_first_and_unknown_change():
 def test_bad_language():
     with pytest.raises(ValueError, match="language='fr' is not allowed"):
         oa.kpi_findings(_overview(), language="fr")
+
+
+def test_migration_findings_new_gone_and_moves():
+    m = pd.DataFrame(
+        {
+            "from_segment": ["(new)", "a", "a", "b"],
+            "to_segment": ["a", "a", "(gone)", "a"],
+            "users": [5, 40, 12, 3],
+            "share_of_from": [1.0, 0.769, 0.231, 1.0],
+        }
+    )
+    labels = {"a": "Loyal", "b": "At risk"}
+    assert oa.migration_findings(m, labels, since="2025-W46") == [
+        "12 users of Loyal left the layers since 2025-W46: no order in the window (23.1% of Loyal).",
+        "5 new buyers entered Loyal since 2025-W46.",
+        "3 users moved from At risk to Loyal since 2025-W46 (100.0% of At risk).",
+    ]
+    assert oa.migration_findings(m, labels, language="zh", top=1) == [
+        "12 名「Loyal」用户因窗口内无订单而移出分层（占 23.1%）。"
+    ]
+
+
+def test_segment_findings_zh():
+    s = pd.DataFrame(
+        {
+            "label": ["重要价值"],
+            "users": [20],
+            "user_share": [0.2],
+            "revenue_share": [0.6],
+            "action": ["提供VIP专属权益。"],
+        }
+    )
+    assert oa.segment_findings(s, language="zh") == [
+        "重要价值：20 人（占 20.0%），贡献 60.0% 的营收。建议：提供VIP专属权益。"
+    ]

@@ -6,6 +6,7 @@ import json
 import re
 
 import nbformat
+import pandas as pd
 import pytest
 
 import opsanalysis as oa
@@ -44,6 +45,80 @@ def test_weekly_report_shows_the_overview_numbers(weekly_html, tiny_demo):
     assert "Weekly user-operations report" in text and "2025-W47" in text
     assert "2025-11-17 – 2025-11-23" in text
     assert "Key findings" in text and "on 2025-W46" in text
+
+
+def test_weekly_report_value_layers_section(weekly_html, tiny_demo):
+    text = _text(weekly_html.read_text(encoding="utf-8"))
+    src = oa.connect(str(tiny_demo))
+    layers = oa.rfm_layers(src, as_of="2025-11-23", scheme="rfm8")
+    summary = oa.segment_summary(layers, "rfm8")
+    assert "Value layers (RFM)" in text and "Layer migration since last period" in text
+    for row in summary.itertuples():
+        assert f"{row.label} {row.users:,} " in text, row.label  # label and users side by side
+    for sentence in oa.segment_findings(summary):
+        assert sentence in text
+    migration = oa.segment_migration(src, "2025-11-16", "2025-11-23", "rfm8")
+    labels = {code: v["en"] for code, v in src.params.rfm["segments"]["rfm8"].items()}
+    for sentence in oa.migration_findings(migration, labels, since="2025-W46"):
+        assert sentence in text
+    assert "VIP treatment" in text  # recommended actions are shown
+
+
+def test_rfm_report_with_lists(tiny_demo, tmp_path):
+    out, lists = tmp_path / "out", tmp_path / "lists"
+    assert (
+        main(
+            [
+                "report",
+                "rfm",
+                "--source",
+                str(tiny_demo),
+                "--out",
+                str(out),
+                "--export-dir",
+                str(lists),
+            ]
+        )
+        == 0
+    )
+    html = (out / "rfm" / "2025-W47.html").read_text(encoding="utf-8")
+    text = _text(html)
+    for title in (
+        "RFM value layering",
+        "Score distribution",
+        "Eight RFM classes",
+        "Recency x frequency segments",
+        "Value tiers",
+        "Value x activity quadrants",
+        "User lists for campaigns",
+    ):
+        assert title in text
+    src = oa.connect(str(tiny_demo))
+    layers = oa.rfm_layers(src, as_of="2025-11-23", scheme="rfm8")
+    for seg in ("important_retain", "important_winback"):
+        written = pd.read_csv(lists / f"{seg}.csv")
+        expected = layers.loc[layers.segment == seg, "user_id"].tolist()
+        assert written["user_id"].tolist() == expected and len(expected) > 0
+        assert f"{lists / (seg + '.csv')}" in text
+    # the lists' user ids never reach the HTML
+    ids = pd.read_csv(lists / "important_retain.csv")["user_id"].astype(str)
+    table_text = re.sub(r"data:image/png;base64,[^\"']+", "", html)
+    assert not any(re.search(rf"user_id\D{{0,5}}{i}\b", table_text) for i in ids)
+    assert (
+        main(
+            [
+                "report",
+                "weekly",
+                "--source",
+                str(tiny_demo),
+                "--out",
+                str(out),
+                "--export-dir",
+                str(lists),
+            ]
+        )
+        == 2
+    )
 
 
 def test_weekly_report_hides_code_and_embeds_images(weekly_html):
@@ -86,13 +161,14 @@ def test_render_reports_the_failing_cell(tmp_path):
     assert (tmp_path / "out" / "bad.failed.ipynb").exists()
 
 
-def test_notebook_is_thin_and_committed_clean():
-    nb = json.loads(find_project_file("notebooks", "weekly_report.ipynb").read_text())
+@pytest.mark.parametrize("name", ["weekly_report.ipynb", "rfm_layering.ipynb"])
+def test_notebook_is_thin_and_committed_clean(name):
+    nb = json.loads(find_project_file("notebooks", name).read_text())
     code = [c for c in nb["cells"] if c["cell_type"] == "code"]
     assert "parameters" in code[0]["metadata"]["tags"]
     assert all(not c["outputs"] and c["execution_count"] is None for c in code)
     for c in code[1:]:  # each cell is a few library calls, no business logic
-        assert len("".join(c["source"]).splitlines()) <= 6
+        assert len([ln for ln in "".join(c["source"]).splitlines() if ln.strip()]) <= 6
         assert "def " not in "".join(c["source"]) and "groupby" not in "".join(c["source"])
 
 

@@ -251,6 +251,20 @@ def test_rfm_layers_and_export(scored, tmp_path):
     assert back["user_id"].tolist() == [2, 5]
     assert list(back.columns[:2]) == ["user_id", "segment"]
     assert not list((tmp_path / "lists").glob(".*.tmp"))
+    assert path.stat().st_mode & 0o044 == 0o044  # readable like any file the user writes
+    out = oa.export_segment_lists(
+        layers, tmp_path / "many", segments=["general_develop", "Champions"]
+    )
+    assert out.to_dict("list") == {
+        "segment": ["general_develop", "Champions"],
+        "users": [2, 0],
+        "path": [str(tmp_path / "many" / "general_develop.csv"), ""],
+    }
+    dist = oa.score_distribution(oa.rfm_score(layers))
+    # r scores 3,5,2,4,1 -> one user per level; f scores 3,1,3,1,5
+    assert dist[dist.dimension == "R"]["users"].tolist() == [1, 1, 1, 1, 1]
+    assert dist[dist.dimension == "F"]["users"].tolist() == [2, 0, 2, 0, 1]
+    assert dist["share"].sum() == pytest.approx(3.0)
     with pytest.raises(ParamsError, match="No users in segment"):
         oa.export_segment_users(layers, tmp_path / "x.csv", segments=["Champions"])
 
