@@ -36,8 +36,20 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory(prefix="oa-bench-") as tmp:
         out = Path(args.out or Path(tmp) / "demo.duckdb")
-        cmd = [sys.executable, "-m", "opsanalysis", "demo-data", "--users", str(args.users),
-               "--weeks", str(args.weeks), "--seed", str(args.seed), "--out", str(out)]
+        cmd = [
+            sys.executable,
+            "-m",
+            "opsanalysis",
+            "demo-data",
+            "--users",
+            str(args.users),
+            "--weeks",
+            str(args.weeks),
+            "--seed",
+            str(args.seed),
+            "--out",
+            str(out),
+        ]
         t0 = time.perf_counter()
         subprocess.run(cmd, check=True)
         seconds = time.perf_counter() - t0
@@ -52,7 +64,9 @@ def main() -> int:
     print(f"events           {events:>14,}  ({events / args.users:.1f} per user)")
     print(f"orders           {orders:>14,}")
     print(f"wall time        {seconds:>14.1f} s  ({events / seconds / 1e6:.2f} M events/s)")
-    print(f"peak memory      {peak_gib:>14.2f} GiB  ({peak_gib / MEMORY_LIMIT_GIB:.1%} of {MEMORY_LIMIT_GIB:.0f} GiB)")
+    print(
+        f"peak memory      {peak_gib:>14.2f} GiB  ({peak_gib / MEMORY_LIMIT_GIB:.1%} of {MEMORY_LIMIT_GIB:.0f} GiB)"
+    )
     print(f"database file    {size_gib:>14.2f} GiB")
 
     results = Path(__file__).parent / "results"
@@ -62,10 +76,32 @@ def main() -> int:
     with log.open("a", newline="") as fh:
         w = csv.writer(fh)
         if new:
-            w.writerow(["when", "machine", "cpus", "users", "weeks", "events", "seconds", "peak_gib", "file_gib"])
-        w.writerow([datetime.now(timezone.utc).isoformat(timespec="seconds"), platform.machine(),
-                    os.cpu_count(), args.users, args.weeks, events, round(seconds, 1),
-                    round(peak_gib, 2), round(size_gib, 2)])
+            w.writerow(
+                [
+                    "when",
+                    "machine",
+                    "cpus",
+                    "users",
+                    "weeks",
+                    "events",
+                    "seconds",
+                    "peak_gib",
+                    "file_gib",
+                ]
+            )
+        w.writerow(
+            [
+                datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                platform.machine(),
+                os.cpu_count(),
+                args.users,
+                args.weeks,
+                events,
+                round(seconds, 1),
+                round(peak_gib, 2),
+                round(size_gib, 2),
+            ]
+        )
     return 0
 
 

@@ -32,6 +32,7 @@ RFM_COLUMNS = [
     "median_days_between",
 ]
 SCORE_COLUMNS = ["r_score", "f_score", "m_score", "rfm_code"]
+_CODES = np.array([f"{i:03d}" for i in range(1000)], dtype=object)  # "111" ... "999"
 
 
 def _as_date(value: date | datetime | str) -> date:
@@ -69,7 +70,8 @@ def rfm_table(data: Any, *, as_of: date | str, window: int | str | None = None) 
         - user_id
         - recency: whole days from the date of the last paid order to ``as_of`` (0 = today).
         - frequency: number of paid orders (params ``orders.paid_statuses``; refunded excluded).
-        - monetary: total paid amount.
+        - monetary: total paid amount (rounded to 6 decimals, so that floating-point
+          summation order cannot change ties between users).
         - first_order, last_order: timestamps of the first and last paid order in the window.
         - tenure_days: whole days from the date of the first paid order to ``as_of``.
         - median_days_between: median of the gaps in days between consecutive distinct order
@@ -98,7 +100,9 @@ def rfm_table(data: Any, *, as_of: date | str, window: int | str | None = None) 
     as_of_lit = ibis.literal(day)
     per_user = od.group_by("user_id").aggregate(
         frequency=od.count(),
-        monetary=od.amount.sum(),
+        # rounded so that the summation order (it differs between engines and runs) can
+        # never split a tie
+        monetary=od.amount.sum().round(6),
         first_order=od.order_time.min(),
         last_order=od.order_time.max(),
     )
@@ -123,8 +127,7 @@ def rfm_table(data: Any, *, as_of: date | str, window: int | str | None = None) 
         "tenure_days",
         "median_days_between",
     )
-    out = src.execute(joined)
-    out = out.sort_values("user_id", kind="stable").reset_index(drop=True)
+    out = src.execute(joined.order_by("user_id"))
     for col in ("recency", "frequency", "tenure_days"):
         out[col] = out[col].astype("int64")
     out["monetary"] = out["monetary"].astype("float64")
@@ -135,12 +138,23 @@ def rfm_table(data: Any, *, as_of: date | str, window: int | str | None = None) 
 def _quantile_scores(values: np.ndarray, bins: int, higher_is_better: bool) -> np.ndarray:
     """1 + floor(bins * (users strictly worse) / n); ties share a score."""
     n = len(values)
-    ordered = np.sort(values)
-    if higher_is_better:
-        worse = np.searchsorted(ordered, values, side="left")
+    if (
+        np.issubdtype(values.dtype, np.integer)
+        and values.min() >= 0
+        and values.max() < 4 * n + 1024
+    ):
+        # small non-negative integers (days, order counts): count, no sort needed
+        counts = np.bincount(values)
+        below = np.concatenate([[0], np.cumsum(counts)[:-1]])  # users with a smaller value
+        worse = below[values] if higher_is_better else n - below[values] - counts[values]
     else:
-        worse = n - np.searchsorted(ordered, values, side="right")
-    return (1 + (bins * worse) // n).astype("int64")
+        order = np.argsort(values)
+        ordered = values[order]
+        side = "left" if higher_is_better else "right"
+        position = np.searchsorted(ordered, ordered, side=side)  # sorted queries: cache friendly
+        worse = np.empty(n, dtype=np.int64)
+        worse[order] = position if higher_is_better else n - position
+    return 1 + (bins * worse.astype(np.int64)) // n
 
 
 def _threshold_scores(values: np.ndarray, cuts: list[float], higher_is_better: bool) -> np.ndarray:
@@ -222,7 +236,9 @@ def rfm_score(
         if bins < 2:
             raise ParamsError(f"bins={bins} must be at least 2.")
         for col, (score, higher) in spec.items():
-            values = out[col].to_numpy(dtype=float)
+            values = out[col].to_numpy()
+            if not np.issubdtype(values.dtype, np.integer):
+                values = values.astype(float)
             out[score] = (
                 _quantile_scores(values, bins, higher) if len(values) else values.astype("int64")
             )
@@ -236,9 +252,17 @@ def rfm_score(
             )
         for col, (score, higher) in spec.items():
             out[score] = _threshold_scores(out[col].to_numpy(dtype=float), cuts[col], higher)
-    out["rfm_code"] = (
-        out["r_score"].astype(str) + out["f_score"].astype(str) + out["m_score"].astype(str)
-    )
+    if max((int(out[c].max()) if len(out) else 0) for c in ("r_score", "f_score", "m_score")) <= 9:
+        code = (out["r_score"] * 100 + out["f_score"] * 10 + out["m_score"]).to_numpy()
+        out["rfm_code"] = _CODES[code]
+    else:  # two-digit scores: keep them apart
+        out["rfm_code"] = (
+            out["r_score"].astype(str)
+            + "-"
+            + out["f_score"].astype(str)
+            + "-"
+            + out["m_score"].astype(str)
+        )
     return out.reset_index(drop=True)
 
 
