@@ -6,6 +6,15 @@ datetime.date(2025, 11, 17)
 """
 
 from . import plotting, reports
+from .abtest import (
+    ABTestResult,
+    CupedStats,
+    MeanStats,
+    ProportionStats,
+    RatioStats,
+    ab_test,
+    results_frame,
+)
 from .clv import btyd_summary
 from .exceptions import (
     DataContractError,
@@ -15,11 +24,29 @@ from .exceptions import (
     ReportError,
     SourceError,
 )
+from .experiments import (
+    ExperimentHealth,
+    adjust_p_values,
+    chi_square_test,
+    experiment_health,
+    experiment_overview,
+    experiment_results,
+    mann_whitney,
+    srm_test,
+)
 from .kpi import OVERVIEW_METRICS, daily_kpis, kpi_overview, period_kpis
-from .narrative import kpi_findings, migration_findings, segment_findings
+from .narrative import experiment_verdict, kpi_findings, migration_findings, segment_findings
 from .params import Params, load_params
 from .periods import Period, latest_complete_period, parse_period, period_containing
+from .planning import (
+    days_needed,
+    mde_mean,
+    mde_proportion,
+    sample_size_mean,
+    sample_size_proportion,
+)
 from .plotting import (
+    plot_forest,
     plot_kpi_trend,
     plot_kpi_trends,
     plot_migration,
@@ -41,6 +68,28 @@ from .source import Source, connect
 from .validation import DataContractWarning, ValidationReport, validate
 
 __all__ = [
+    "ABTestResult",
+    "CupedStats",
+    "ExperimentHealth",
+    "MeanStats",
+    "ProportionStats",
+    "RatioStats",
+    "ab_test",
+    "adjust_p_values",
+    "chi_square_test",
+    "days_needed",
+    "experiment_health",
+    "experiment_overview",
+    "experiment_results",
+    "experiment_verdict",
+    "mann_whitney",
+    "mde_mean",
+    "mde_proportion",
+    "plot_forest",
+    "results_frame",
+    "sample_size_mean",
+    "sample_size_proportion",
+    "srm_test",
     "DataContractError",
     "DataContractWarning",
     "OVERVIEW_METRICS",

@@ -12,7 +12,7 @@ from ._checks import check_one_of
 from ._labels import format_pct, format_value, metric_label
 from .periods import parse_period
 
-__all__ = ["kpi_findings", "segment_findings", "migration_findings"]
+__all__ = ["kpi_findings", "segment_findings", "migration_findings", "experiment_verdict"]
 
 
 def _direction(pct: float, language: str) -> str:
@@ -163,3 +163,51 @@ def migration_findings(
                     f"{n} users moved from {a} to {b}{when} ({row.share_of_from:.1%} of {a})."
                 )
     return out
+
+
+_EXPERIMENT_METRICS = {
+    "conversion": {"en": "conversion", "zh": "转化率"},
+    "revenue": {"en": "revenue per user", "zh": "人均营收"},
+    "orders": {"en": "orders per user", "zh": "人均订单数"},
+    "revenue_per_order": {"en": "revenue per order", "zh": "客单价"},
+}
+
+
+def experiment_verdict(result: dict | pd.Series, *, language: str = "en") -> str:
+    """One sentence on one experiment result row (``ABTestResult.to_frame()`` or
+    :func:`~opsanalysis.experiments.experiment_results`).
+
+    >>> row = {"treatment": "B", "metric": "conversion", "rel_effect": 0.123,
+    ...        "rel_ci_low": 0.041, "rel_ci_high": 0.205, "p_value_adjusted": 0.003,
+    ...        "alpha": 0.05, "significant": True, "warnings": "", "sequential": False}
+    >>> experiment_verdict(row)
+    'Variant B raised conversion by 12.3% (95% CI 4.1% to 20.5%), p = 0.003: significant.'
+    """
+    check_one_of("language", language, ["en", "zh"])
+    r = dict(result)
+    metric = _EXPERIMENT_METRICS.get(r["metric"], {}).get(language, r["metric"])
+    warnings = str(r.get("warnings") or "")
+    if "srm" in warnings.split(","):
+        p = r.get("srm_p_value", float("nan"))
+        if language == "zh":
+            return f"样本比例失衡（SRM，p = {p:.2g}）：分流异常，任何效果都不可信，请先修复分流。"
+        return (
+            f"Sample-ratio mismatch (p = {p:.2g}): the split is broken, so no effect can be "
+            "trusted; fix the assignment before reading results."
+        )
+    if "zero_variance" in warnings or "too_few_users" in warnings:
+        return "数据不足，无法检验。" if language == "zh" else f"Not enough data to test {metric}."
+    level = f"{1 - r['alpha']:.0%}"
+    rel, lo, hi, p = r["rel_effect"], r["rel_ci_low"], r["rel_ci_high"], r["p_value_adjusted"]
+    seq = r.get("sequential")
+    if language == "zh":
+        ci = f"{level} {'置信序列' if seq else '置信区间'} {lo:.1%} 至 {hi:.1%}"
+        if r["significant"]:
+            word = "提升" if rel > 0 else "降低"
+            return f"变体 {r['treatment']} 使{metric}{word} {abs(rel):.1%}（{ci}），p = {p:.2g}：显著。"
+        return f"变体 {r['treatment']} 对{metric}的影响为 {rel:+.1%}（{ci}），p = {p:.2g}：不显著。"
+    ci = f"{level} {'confidence sequence' if seq else 'CI'} {lo:.1%} to {hi:.1%}"
+    if r["significant"]:
+        word = "raised" if rel > 0 else "lowered"
+        return f"Variant {r['treatment']} {word} {metric} by {abs(rel):.1%} ({ci}), p = {p:.2g}: significant."
+    return f"Variant {r['treatment']} changed {metric} by {rel:+.1%} ({ci}), p = {p:.2g}: not significant."

@@ -54,8 +54,27 @@ DEFAULTS: dict[str, Any] = {
     ),
 }
 
+DEFAULTS["experiments"] = {
+    "control": "control",  # the variant every other variant is compared with
+    "splits": {},  # expected split per experiment, e.g. {exp_1: {control: 0.5, treatment: 0.5}}
+    "metrics": ["conversion", "revenue", "orders", "revenue_per_order"],  # goal metrics
+    "definitions": {},  # metrics of your own: {name: {type: proportion|mean, event: name}}
+    "alpha": 0.05,
+    "alternative": "two-sided",
+    "correction": "holm",  # holm, bh or none, across goal metrics x variants
+    "sequential": "auto",  # auto: sequential for running experiments; true; false
+    "sequential_tuning": 5000,
+    "running_days": 2,  # running = someone was assigned in the last N days of the data
+    "srm_threshold": 0.001,
+    "multiple_exposure_warn": 0.01,
+    "min_sample": 100,
+    "cuped_days": 14,  # pre-exposure window of the CUPED covariate; 0 switches CUPED off
+    "winsorize": None,  # e.g. 0.99 caps revenue-like metrics at their 99th percentile
+    "prior_sd": None,  # e.g. 0.3: N(0, 0.3^2) prior on the lift in the Bayesian view
+}
+
 # mappings under these keys take names of the user's choosing (new schemes, their segments)
-_OPEN_KEYS = ("rfm.schemes", "rfm.segments")
+_OPEN_KEYS = ("rfm.schemes", "rfm.segments", "experiments.splits", "experiments.definitions")
 
 LANGUAGES = ("en", "zh")
 
@@ -120,6 +139,11 @@ class Params:
     def rfm(self) -> dict[str, Any]:
         """RFM settings: bins, method, split, thresholds, schemes and segment labels/actions."""
         return self.raw["rfm"]
+
+    @property
+    def experiments(self) -> dict[str, Any]:
+        """A/B settings: control, splits, metrics, alpha, correction, sequential, CUPED, ..."""
+        return self.raw["experiments"]
 
     @property
     def alert_pct_change(self) -> float:

@@ -202,3 +202,40 @@ def plot_score_distribution(
     ax.legend(title="", frameon=False)
     sns.despine(ax=ax)
     return ax
+
+
+def plot_forest(
+    results: pd.DataFrame, *, relative: bool = True, language: str = "en", ax: Axes | None = None
+) -> Axes:
+    """Forest plot: each result's effect with its interval, one row per (metric, variant).
+
+    Takes :func:`~opsanalysis.experiments.experiment_results` (or stacked
+    ``ABTestResult.to_frame()`` rows). Significant rows are drawn in colour.
+    """
+    lang = chart_language(language)
+    col = "rel" if relative else "abs"
+    df = results.reset_index(drop=True)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 0.55 * len(df) + 1.2))
+    labels = [
+        f"{r.metric} · {r.treatment}" + (f" ({r.analysis})" if "analysis" in df.columns else "")
+        for r in df.itertuples()
+    ]
+    y = np.arange(len(df))[::-1]
+    for yi, r in zip(y, df.itertuples(), strict=True):
+        colour = "tab:blue" if r.significant else "grey"
+        lo, hi = getattr(r, f"{col}_ci_low"), getattr(r, f"{col}_ci_high")
+        ax.plot([lo, hi], [yi, yi], color=colour, linewidth=2)
+        ax.plot(getattr(r, f"{col}_effect"), yi, "o", color=colour)
+    ax.axvline(0, color="black", linewidth=0.8)
+    ax.set_yticks(y, labels)
+    if relative:
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _p: f"{x:+.0%}"))
+    ax.set_xlabel(
+        {
+            "en": "effect vs control" + (" (lift)" if relative else ""),
+            "zh": "相对对照组的效果" + ("（提升率）" if relative else ""),
+        }[lang]
+    )
+    sns.despine(ax=ax, left=True)
+    return ax

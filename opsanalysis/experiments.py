@@ -1,0 +1,544 @@
+"""Experiment results from raw data: assignments joined to orders and events in the engine.
+
+Per-user metric values are built and aggregated to sufficient statistics per variant by the
+engine; :func:`~opsanalysis.abtest.ab_test` does the maths. Health checks (sample-ratio
+mismatch, users exposed to several variants, minimum sample) run before any verdict.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+import ibis
+import pandas as pd
+from scipy import stats
+from statsmodels.stats.multitest import multipletests
+
+from ._checks import check_one_of
+from .abtest import (
+    ABTestResult,
+    CupedStats,
+    MeanStats,
+    ProportionStats,
+    RatioStats,
+    ab_test,
+    results_frame,
+)
+from .exceptions import DataContractError, ParamsError
+from .kpi import paid_orders
+from .source import Source, as_source
+
+__all__ = [
+    "BUILTIN_METRICS",
+    "ExperimentHealth",
+    "adjust_p_values",
+    "experiment_health",
+    "experiment_results",
+    "experiment_overview",
+    "srm_test",
+    "chi_square_test",
+    "mann_whitney",
+]
+
+# name: (type, what per user)
+BUILTIN_METRICS = {
+    "conversion": ("proportion", "placed a paid order after assignment"),
+    "revenue": ("mean", "paid amount after assignment"),
+    "orders": ("mean", "paid orders after assignment"),
+    "revenue_per_order": ("ratio", "paid amount / paid orders after assignment"),
+}
+
+
+def _ts(d: date) -> datetime:
+    return datetime.combine(d, time())
+
+
+def srm_test(counts: dict[str, int], expected: dict[str, float] | None = None) -> float:
+    """Chi-square goodness-of-fit p-value of assignment counts against the expected split.
+
+    >>> round(srm_test({"control": 5000, "treatment": 4800}), 4)
+    0.0434
+    """
+    names = list(counts)
+    observed = [counts[k] for k in names]
+    weights = [1.0] * len(names) if expected is None else [float(expected[k]) for k in names]
+    total, wsum = sum(observed), sum(weights)
+    return float(stats.chisquare(observed, [total * w / wsum for w in weights]).pvalue)
+
+
+def adjust_p_values(p_values: list[float], method: str = "holm") -> list[float]:
+    """Adjust p-values for multiple comparisons: ``holm`` (default), ``bh`` or ``none``.
+
+    >>> [round(p, 3) for p in adjust_p_values([0.01, 0.04, 0.03], "holm")]
+    [0.03, 0.06, 0.06]
+    """
+    check_one_of("correction", method, ["holm", "bh", "none"])
+    if method == "none" or not p_values:
+        return list(p_values)
+    adjusted = multipletests(p_values, method="holm" if method == "holm" else "fdr_bh")[1]
+    return [float(p) for p in adjusted]
+
+
+@dataclass(frozen=True)
+class ExperimentHealth:
+    """Checks that must pass before an experiment's effects are read.
+
+    counts: users per variant after excluding users seen in several variants; expected: the
+    expected share of each; srm_p_value and srm_ok (p >= threshold); multiple_exposed users
+    and their share of all assigned users; running: someone was assigned in the last
+    ``running_days`` days; warnings: codes ``srm``, ``multiple_exposure``, ``low_sample``.
+    """
+
+    experiment_id: str
+    counts: dict[str, int]
+    expected: dict[str, float]
+    srm_p_value: float
+    srm_ok: bool
+    multiple_exposed: int
+    multiple_exposed_share: float
+    first_assigned: datetime | None
+    last_assigned: datetime | None
+    running: bool
+    warnings: tuple[str, ...] = field(default_factory=tuple)
+
+
+def _assigned_users(src: Source, experiment_id: str, start: date | None, end: date) -> ibis.Table:
+    a = src.table("assignments")
+    a = a.filter(a.experiment_id == experiment_id)
+    a = a.filter(a.assigned_at < ibis.literal(_ts(end + timedelta(days=1))))
+    if start is not None:
+        a = a.filter(a.assigned_at >= ibis.literal(_ts(start)))
+    return a.group_by("user_id").aggregate(
+        n_variants=a.variant.nunique(), variant=a.variant.min(), assigned_at=a.assigned_at.min()
+    )
+
+
+def _end_of(src: Source, end: date | str | None) -> date:
+    return pd.Timestamp(end).date() if end is not None else src.last_timestamp().date()
+
+
+def experiment_health(
+    data: Any, experiment_id: str, *, start: date | str | None = None, end: date | str | None = None
+) -> ExperimentHealth:
+    """Sample-ratio mismatch, multiple exposure and sample size of one experiment."""
+    src = as_source(data, "assignments")
+    cfg = src.params.experiments
+    end_d = _end_of(src, end)
+    start_d = pd.Timestamp(start).date() if start is not None else None
+    users = _assigned_users(src, experiment_id, start_d, end_d)
+    summary = src.execute(
+        users.group_by(multi=users.n_variants > 1, variant=users.variant).aggregate(
+            users=users.count(), first=users.assigned_at.min(), last=users.assigned_at.max()
+        )
+    )
+    if summary.empty:
+        raise DataContractError(
+            f"Table 'assignments' has no rows for experiment_id {experiment_id!r} up to "
+            f"{end_d}. Check the id (oa.experiment_overview lists the experiments)."
+        )
+    single = summary[~summary["multi"].astype(bool)]
+    counts = {str(k): int(v) for k, v in zip(single["variant"], single["users"], strict=True)}
+    counts = dict(sorted(counts.items(), key=lambda kv: (kv[0] != cfg["control"], kv[0])))
+    split = (cfg["splits"] or {}).get(experiment_id)
+    expected = (
+        {k: float(split[k]) for k in counts} if split else {k: 1 / len(counts) for k in counts}
+    )
+    srm_p = srm_test(counts, expected) if len(counts) > 1 else math.nan
+    multi = int(summary.loc[summary["multi"].astype(bool), "users"].sum())
+    total = multi + sum(counts.values())
+    first, last = pd.Timestamp(summary["first"].min()), pd.Timestamp(summary["last"].max())
+    running = bool(last.date() > end_d - timedelta(days=int(cfg["running_days"])))
+    warnings = []
+    srm_ok = not (srm_p < cfg["srm_threshold"])
+    if not srm_ok:
+        warnings.append("srm")
+    if total and multi / total > cfg["multiple_exposure_warn"]:
+        warnings.append("multiple_exposure")
+    if min(counts.values(), default=0) < cfg["min_sample"]:
+        warnings.append("low_sample")
+    return ExperimentHealth(
+        experiment_id,
+        counts,
+        expected,
+        srm_p,
+        srm_ok,
+        multi,
+        multi / total if total else 0.0,
+        first.to_pydatetime(),
+        last.to_pydatetime(),
+        running,
+        tuple(warnings),
+    )
+
+
+def _metric_spec(name: str, src: Source) -> tuple[str, dict[str, Any]]:
+    if name in BUILTIN_METRICS:
+        return BUILTIN_METRICS[name][0], {}
+    spec = (src.params.experiments["definitions"] or {}).get(name)
+    if not spec:
+        known = ", ".join([*BUILTIN_METRICS, *(src.params.experiments["definitions"] or {})])
+        raise ParamsError(
+            f"Unknown experiment metric {name!r}; use one of {known}, or define it "
+            f"in params under experiments.definitions.{name}."
+        )
+    kind = check_one_of(
+        f"experiments.definitions.{name}.type", spec.get("type"), ["proportion", "mean"]
+    )
+    if not spec.get("event"):
+        raise ParamsError(f"experiments.definitions.{name} needs 'event': the event name counted.")
+    return kind, spec
+
+
+def _per_user(
+    src: Source, users: ibis.Table, metrics: list[str], end: date, pre_days: int
+) -> ibis.Table:
+    """One row per user: variant and, per metric, the value after assignment and before it."""
+    end_lit = ibis.literal(_ts(end + timedelta(days=1)))
+    out = users.select("user_id", "variant", "assigned_at")
+    pre = timedelta(days=pre_days)
+    needs_orders = any(m in BUILTIN_METRICS for m in metrics)
+    if needs_orders:
+        od = paid_orders(src)
+        j = users.inner_join(od, users.user_id == od.user_id)
+        post = (j.order_time >= j.assigned_at) & (j.order_time < end_lit)
+        before = (j.order_time >= j.assigned_at - pre) & (j.order_time < j.assigned_at)
+        agg = j.group_by(j.user_id).aggregate(
+            orders=post.ifelse(1, 0).sum(),
+            revenue=post.ifelse(j.amount, 0.0).sum(),
+            pre_orders=before.ifelse(1, 0).sum(),
+            pre_revenue=before.ifelse(j.amount, 0.0).sum(),
+        )
+        out = out.left_join(agg, "user_id").select(
+            out,
+            orders=agg.orders.fill_null(0).cast("float64"),
+            revenue=agg.revenue.fill_null(0.0),
+            pre_orders=agg.pre_orders.fill_null(0).cast("float64"),
+            pre_revenue=agg.pre_revenue.fill_null(0.0),
+        )
+    for name in metrics:
+        if name in BUILTIN_METRICS:
+            continue
+        _, spec = _metric_spec(name, src)
+        ev = src.table("events")
+        ev = ev.filter(ev.event == spec["event"])
+        j = users.inner_join(ev, users.user_id == ev.user_id)
+        post = (j.event_time >= j.assigned_at) & (j.event_time < end_lit)
+        before = (j.event_time >= j.assigned_at - pre) & (j.event_time < j.assigned_at)
+        agg = j.group_by(j.user_id).aggregate(
+            **{f"ev_{name}": post.ifelse(1, 0).sum(), f"pre_ev_{name}": before.ifelse(1, 0).sum()}
+        )
+        out = out.left_join(agg, "user_id").select(
+            out,
+            **{
+                f"ev_{name}": agg[f"ev_{name}"].fill_null(0).cast("float64"),
+                f"pre_ev_{name}": agg[f"pre_ev_{name}"].fill_null(0).cast("float64"),
+            },
+        )
+    return out
+
+
+def _value_exprs(t: ibis.Table, name: str, src: Source) -> tuple[ibis.Value, ibis.Value]:
+    """(value after assignment, value before) of metric ``name`` on the per-user table."""
+    if name == "conversion":
+        return (t.orders > 0).ifelse(1.0, 0.0), (t.pre_orders > 0).ifelse(1.0, 0.0)
+    if name in ("revenue", "orders"):
+        return t[name], t[f"pre_{name}"]
+    kind, _ = _metric_spec(name, src)
+    post, pre = t[f"ev_{name}"], t[f"pre_ev_{name}"]
+    if kind == "proportion":
+        return (post > 0).ifelse(1.0, 0.0), (pre > 0).ifelse(1.0, 0.0)
+    return post, pre
+
+
+def experiment_results(
+    data: Any,
+    experiment_id: str,
+    metrics: list[str] | None = None,
+    *,
+    start: date | str | None = None,
+    end: date | str | None = None,
+    sequential: bool | None = None,
+    language: str | None = None,
+) -> pd.DataFrame:
+    """Results of one experiment, one row per (metric, treatment variant) against the control.
+
+    Parameters
+    ----------
+    data
+        A Source with assignments and orders (and events for event metrics).
+    experiment_id
+        The experiment in ``assignments``.
+    metrics
+        Goal metrics (default params ``experiments.metrics``): conversion (placed a paid order
+        after assignment), revenue and orders (per user after assignment), revenue_per_order
+        (ratio, delta method), or any name under params ``experiments.definitions``
+        (``{type: proportion|mean, event: name}``: did / how often the user do the event).
+    start, end
+        Assignments and outcomes counted from ``start`` to the end of day ``end`` (default:
+        the whole experiment, to the latest data).
+    sequential
+        Confidence sequences; None: params ``experiments.sequential`` (``auto``: only while the
+        experiment is running).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns of :class:`~opsanalysis.abtest.ABTestResult` plus experiment_id,
+        analysis ("cuped" or "unadjusted"; with CUPED on, both rows are given and the
+        correction applies to the CUPED rows) and verdict. p_value_adjusted is corrected
+        across metrics x variants (params ``experiments.correction``); significant uses it.
+        With a sample-ratio mismatch nothing is significant and every row warns ``srm``.
+
+    Notes
+    -----
+    A user counts from their first assignment; users assigned to more than one variant are
+    excluded (counted in :func:`experiment_health`). Values are winsorised at params
+    ``experiments.winsorize`` (a quantile over all users) for revenue-like metrics when set.
+    """
+    from .narrative import experiment_verdict
+
+    src = as_source(data, "assignments")
+    cfg = src.params.experiments
+    metrics = list(metrics or cfg["metrics"])
+    health = experiment_health(src, experiment_id, start=start, end=end)
+    end_d = _end_of(src, end)
+    start_d = pd.Timestamp(start).date() if start is not None else None
+    if sequential is None:
+        mode = cfg["sequential"]
+        sequential = health.running if mode == "auto" else bool(mode)
+    users = _assigned_users(src, experiment_id, start_d, end_d)
+    users = users.filter(users.n_variants == 1)
+    pre_days = int(cfg["cuped_days"] or 0)
+    per_user = _per_user(src, users, metrics, end_d, max(pre_days, 1))
+    caps: dict[str, float] = {}
+    if cfg["winsorize"]:
+        q = float(cfg["winsorize"])
+        capped = [
+            m
+            for m in metrics
+            if m in ("revenue", "orders")
+            or (m not in BUILTIN_METRICS and _metric_spec(m, src)[0] == "mean")
+        ]
+        if capped:
+            qs = src.execute(
+                per_user.aggregate(
+                    **{f"cap_{m}": _value_exprs(per_user, m, src)[0].quantile(q) for m in capped}
+                )
+            )
+            caps = {m: float(qs[f"cap_{m}"].iloc[0]) for m in capped}
+    aggs: dict[str, ibis.Value] = {"n": per_user.count()}
+    for m in metrics:
+        if m == "revenue_per_order":
+            num, den = per_user.revenue, per_user.orders
+            if "revenue" in caps:
+                num = ibis.least(num, caps["revenue"])
+            aggs.update(
+                {
+                    f"{m}__num": num.sum(),
+                    f"{m}__num2": (num * num).sum(),
+                    f"{m}__den": den.sum(),
+                    f"{m}__den2": (den * den).sum(),
+                    f"{m}__cross": (num * den).sum(),
+                }
+            )
+            continue
+        y, x = _value_exprs(per_user, m, src)
+        if m in caps:
+            y, x = ibis.least(y, caps[m]), ibis.least(x, caps[m])
+        aggs.update(
+            {
+                f"{m}__s": y.sum(),
+                f"{m}__s2": (y * y).sum(),
+                f"{m}__x": x.sum(),
+                f"{m}__x2": (x * x).sum(),
+                f"{m}__xy": (x * y).sum(),
+            }
+        )
+    sums = src.execute(per_user.group_by("variant").aggregate(**aggs)).set_index("variant")
+    control = cfg["control"]
+    if control not in sums.index:
+        raise DataContractError(
+            f"Table 'assignments', column 'variant': experiment {experiment_id!r} has no "
+            f"variant {control!r} (it has {', '.join(map(str, sums.index))}). Set "
+            "experiments.control in params to the control's name."
+        )
+    kw = dict(
+        alpha=cfg["alpha"],
+        alternative=cfg["alternative"],
+        sequential=sequential,
+        sequential_tuning=cfg["sequential_tuning"],
+        prior_sd=cfg["prior_sd"],
+    )
+    rows: list[tuple[str, ABTestResult]] = []
+    treatments = [v for v in sums.index if v != control]
+    for m in metrics:
+        for v in treatments:
+            c, t = sums.loc[control], sums.loc[v]
+            for analysis in ("unadjusted", "cuped"):
+                if analysis == "cuped" and (m == "revenue_per_order" or pre_days <= 0):
+                    continue
+                a, b = _stats(m, c, analysis, src), _stats(m, t, analysis, src)
+                res = ab_test(a, b, metric=m, control_name=control, treatment_name=str(v), **kw)
+                rows.append((analysis, res))
+    frame = results_frame([r for _, r in rows])
+    frame.insert(0, "experiment_id", experiment_id)
+    frame.insert(2, "analysis", [a for a, _ in rows])
+    primary = frame["analysis"].eq("cuped") | ~frame["metric"].isin(
+        frame.loc[frame["analysis"].eq("cuped"), "metric"]
+    )
+    for mask in (primary, ~primary):
+        if mask.any():
+            frame.loc[mask, "p_value_adjusted"] = adjust_p_values(
+                frame.loc[mask, "p_value"].tolist(), cfg["correction"]
+            )
+    frame["significant"] = frame["p_value_adjusted"] < frame["alpha"]
+    frame["srm_p_value"] = health.srm_p_value
+    if health.warnings:
+        frame["warnings"] = [
+            ",".join(filter(None, [w, *health.warnings])) for w in frame["warnings"]
+        ]
+    if not health.srm_ok:
+        frame["significant"] = False
+    lang = language or src.params.language
+    frame["verdict"] = [experiment_verdict(row, language=lang) for row in frame.to_dict("records")]
+    return frame
+
+
+def _stats(metric: str, row: pd.Series, analysis: str, src: Source):
+    n = int(row["n"])
+    if metric == "revenue_per_order":
+        return RatioStats(
+            n,
+            row[f"{metric}__num"],
+            row[f"{metric}__num2"],
+            row[f"{metric}__den"],
+            row[f"{metric}__den2"],
+            row[f"{metric}__cross"],
+        )
+    s, s2 = float(row[f"{metric}__s"]), float(row[f"{metric}__s2"])
+    if analysis == "cuped":
+        return CupedStats(
+            n,
+            s,
+            s2,
+            float(row[f"{metric}__x"]),
+            float(row[f"{metric}__x2"]),
+            float(row[f"{metric}__xy"]),
+        )
+    kind = (
+        "proportion"
+        if metric == "conversion"
+        else ("mean" if metric in BUILTIN_METRICS else _metric_spec(metric, src)[0])
+    )
+    return ProportionStats(n, int(round(s))) if kind == "proportion" else MeanStats(n, s, s2)
+
+
+def chi_square_test(successes: dict[str, int], totals: dict[str, int]) -> float:
+    """Chi-square test of equal conversion across all variants (more than two); p-value.
+
+    >>> round(chi_square_test({"a": 100, "b": 120, "c": 90}, {"a": 1000, "b": 1000, "c": 1000}), 4)
+    0.0806
+    """
+    table = [[successes[k], totals[k] - successes[k]] for k in successes]
+    return float(stats.chi2_contingency(table, correction=False)[1])
+
+
+def mann_whitney(
+    data: Any,
+    experiment_id: str,
+    metric: str = "revenue",
+    *,
+    treatment: str | None = None,
+    end: date | str | None = None,
+) -> dict[str, float]:
+    """Mann-Whitney U test of a per-user metric, computed from ranks in the engine.
+
+    A robustness check for skewed metrics such as revenue. Values are rounded to 6 decimals
+    before ranking, so float summation order cannot split ties. Returns u (for the treatment), z
+    and the two-sided p-value of the normal approximation with tie and continuity
+    corrections (as ``scipy.stats.mannwhitneyu(method="asymptotic")``).
+    """
+    src = as_source(data, "assignments")
+    cfg = src.params.experiments
+    end_d = _end_of(src, end)
+    users = _assigned_users(src, experiment_id, None, end_d)
+    users = users.filter(users.n_variants == 1)
+    per_user = _per_user(src, users, [metric], end_d, 1)
+    control = cfg["control"]
+    if treatment is None:
+        variants = src.execute(per_user.select("variant").distinct())["variant"].tolist()
+        treatment = next(v for v in sorted(variants) if v != control)
+    y, _ = _value_exprs(per_user, metric, src)
+    y = y.round(6)  # summation order must not split ties between users
+    t = per_user.filter(per_user.variant.isin([control, treatment])).select(
+        is_t=(per_user.variant == treatment).ifelse(1, 0), y=y
+    )
+    ties = t.group_by("y").aggregate(c=t.count(), ct=t.is_t.sum())
+    w = ibis.cumulative_window(order_by=ties.y)
+    ranked = ties.mutate(below=ties.c.sum().over(w) - ties.c)
+    # average rank of a tie group: below + (c + 1) / 2
+    agg = ranked.aggregate(
+        r_t=(ranked.ct * (ranked.below + (ranked.c + 1) / 2.0)).sum(),
+        n=ranked.c.sum(),
+        n_t=ranked.ct.sum(),
+        tie=(ranked.c**3 - ranked.c).sum(),
+    )
+    r = src.execute(agg).iloc[0]
+    n, n_t = float(r["n"]), float(r["n_t"])
+    n_c = n - n_t
+    u = float(r["r_t"]) - n_t * (n_t + 1) / 2
+    mu = n_t * n_c / 2
+    sigma = math.sqrt(n_t * n_c / 12 * ((n + 1) - float(r["tie"]) / (n * (n - 1))))
+    z = (u - mu - 0.5 * math.copysign(1, u - mu)) / sigma if sigma else 0.0
+    return {"u": u, "z": z, "p_value": float(min(1.0, 2 * stats.norm.sf(abs(z))))}
+
+
+def experiment_overview(
+    data: Any,
+    *,
+    end: date | str | None = None,
+    metric: str | None = None,
+    language: str | None = None,
+) -> pd.DataFrame:
+    """Every experiment with its status and the verdict on its first goal metric.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns experiment_id, status (running/finished), first_assigned, last_assigned,
+        users, srm_p_value, metric, rel_effect, rel_ci_low, rel_ci_high, p_value_adjusted,
+        significant, verdict.
+    """
+    src = as_source(data, "assignments")
+    end_d = _end_of(src, end)
+    a = src.table("assignments")
+    a = a.filter(a.assigned_at < ibis.literal(_ts(end_d + timedelta(days=1))))
+    ids = src.execute(a.select("experiment_id").distinct().order_by("experiment_id"))
+    metric = metric or src.params.experiments["metrics"][0]
+    rows = []
+    for exp in ids["experiment_id"]:
+        health = experiment_health(src, exp, end=end_d)
+        res = experiment_results(src, exp, [metric], end=end_d, language=language)
+        main = res[res["analysis"].eq("cuped")] if res["analysis"].eq("cuped").any() else res
+        best = main.sort_values("p_value_adjusted").iloc[0]
+        rows.append(
+            {
+                "experiment_id": exp,
+                "status": "running" if health.running else "finished",
+                "first_assigned": health.first_assigned,
+                "last_assigned": health.last_assigned,
+                "users": sum(health.counts.values()),
+                "srm_p_value": health.srm_p_value,
+                "metric": metric,
+                "rel_effect": best["rel_effect"],
+                "rel_ci_low": best["rel_ci_low"],
+                "rel_ci_high": best["rel_ci_high"],
+                "p_value_adjusted": best["p_value_adjusted"],
+                "significant": bool(best["significant"]),
+                "verdict": best["verdict"],
+            }
+        )
+    return pd.DataFrame(rows)
