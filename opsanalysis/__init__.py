@@ -32,6 +32,7 @@ from .experiments import (
     experiment_overview,
     experiment_results,
     mann_whitney,
+    primary_results,
     srm_test,
 )
 from .kpi import OVERVIEW_METRICS, daily_kpis, kpi_overview, period_kpis
@@ -86,6 +87,7 @@ __all__ = [
     "mde_mean",
     "mde_proportion",
     "plot_forest",
+    "primary_results",
     "results_frame",
     "sample_size_mean",
     "sample_size_proportion",

@@ -33,6 +33,11 @@ SECTIONS: dict[str, dict[str, str]] = {
     "value_tier": {"en": "Value tiers", "zh": "会员价值等级"},
     "value_activity": {"en": "Value x activity quadrants", "zh": "价值×活跃度四象限"},
     "lists": {"en": "User lists for campaigns", "zh": "运营名单导出"},
+    "experiment_title": {"en": "A/B test readout", "zh": "A/B 实验报告"},
+    "experiments": {"en": "Experiments", "zh": "A/B 实验"},
+    "health": {"en": "Health checks", "zh": "实验健康检查"},
+    "results": {"en": "Results", "zh": "实验结果"},
+    "effects": {"en": "Effects with intervals", "zh": "效果与置信区间"},
 }
 
 COLUMNS: dict[str, dict[str, str]] = {

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, field
-from typing import Union
 
 import pandas as pd
 from scipy import stats
@@ -146,7 +145,7 @@ class CupedStats:
         return MeanStats(self.n, self.sum, self.sum_sq).variance
 
 
-Stats = Union[ProportionStats, MeanStats, RatioStats, CupedStats]
+Stats = ProportionStats | MeanStats | RatioStats | CupedStats
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,12 @@ def _report(args: argparse.Namespace) -> int:
     from .reports import render_report
 
     extra = {}
+    if args.kind == "experiment":
+        if not args.experiment:
+            raise ValueError("report experiment needs --experiment <experiment_id>.")
+        extra["experiment"] = args.experiment
+    elif args.experiment:
+        raise ValueError("--experiment applies to the experiment report only.")
     if args.export_dir:
         if args.kind != "rfm":
             raise ValueError("--export-dir applies to the rfm report only.")
@@ -74,8 +80,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(func=_demo_data)
 
     rep = sub.add_parser("report", help="render a report to HTML")
-    rep.add_argument("kind", choices=["weekly", "rfm"], help="which report")
-    rep.add_argument("--period", default=None, help="e.g. 2025-W47 (default: latest complete)")
+    rep.add_argument("kind", choices=["weekly", "rfm", "experiment"], help="which report")
+    rep.add_argument(
+        "--period",
+        default=None,
+        help="e.g. 2025-W47; for experiment, the last day counted (default: latest in the data)",
+    )
     rep.add_argument("--params", default=None, help="params YAML (default params/<kind>.yaml)")
     rep.add_argument(
         "--source",
@@ -83,6 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="DuckDB file, folder of Parquet/CSV, or URL (default: params source)",
     )
     rep.add_argument("--out", default="reports", help="output folder (default reports/)")
+    rep.add_argument("--experiment", default=None, help="experiment: the experiment_id to read out")
     rep.add_argument(
         "--export-dir",
         default=None,

@@ -38,6 +38,7 @@ __all__ = [
     "experiment_health",
     "experiment_results",
     "experiment_overview",
+    "primary_results",
     "srm_test",
     "chi_square_test",
     "mann_whitney",
@@ -436,6 +437,13 @@ def _stats(metric: str, row: pd.Series, analysis: str, src: Source):
     return ProportionStats(n, int(round(s))) if kind == "proportion" else MeanStats(n, s, s2)
 
 
+def primary_results(results: pd.DataFrame) -> pd.DataFrame:
+    """The rows a verdict rests on: CUPED rows where a metric has them, else unadjusted."""
+    has_cuped = set(results.loc[results["analysis"].eq("cuped"), "metric"])
+    keep = results["analysis"].eq("cuped") | ~results["metric"].isin(has_cuped)
+    return results[keep].reset_index(drop=True)
+
+
 def chi_square_test(successes: dict[str, int], totals: dict[str, int]) -> float:
     """Chi-square test of equal conversion across all variants (more than two); p-value.
 
@@ -522,8 +530,7 @@ def experiment_overview(
     for exp in ids["experiment_id"]:
         health = experiment_health(src, exp, end=end_d)
         res = experiment_results(src, exp, [metric], end=end_d, language=language)
-        main = res[res["analysis"].eq("cuped")] if res["analysis"].eq("cuped").any() else res
-        best = main.sort_values("p_value_adjusted").iloc[0]
+        best = primary_results(res).sort_values("p_value_adjusted").iloc[0]
         rows.append(
             {
                 "experiment_id": exp,

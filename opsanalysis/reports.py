@@ -8,7 +8,6 @@ nbconvert (no code, images embedded) and moves the file into place only when com
 
 from __future__ import annotations
 
-import html
 import os
 import tempfile
 from dataclasses import dataclass
@@ -19,14 +18,13 @@ import nbformat
 import pandas as pd
 
 from ._io import atomic_output
-from ._labels import (
-    COLUMNS,
-    CURRENCY,
-    SEGMENT_COLUMNS,
-    format_pct,
-    format_value,
-    metric_label,
-    section,
+from ._labels import section
+from .display import (
+    experiment_table_html,
+    experiments_overview_html,
+    health_html,
+    kpi_table_html,
+    segment_table_html,
 )
 from .exceptions import ReportError
 from .params import Params, load_params
@@ -38,6 +36,7 @@ __all__ = ["ReportContext", "open_report", "render", "project_root", "find_proje
 REPORT_KINDS = {
     "weekly": ("week", "weekly_report.ipynb", "weekly.yaml"),
     "rfm": ("week", "rfm_layering.ipynb", "rfm.yaml"),
+    "experiment": ("day", "experiment_readout.ipynb", "experiment.yaml"),
 }
 
 
@@ -81,11 +80,17 @@ class ReportContext:
 
         display(Markdown(text))
 
-    def show_title(self, kind: str = "weekly") -> None:
+    def show_title(self, kind: str = "weekly", name: str = "") -> None:
         title = self.params.raw["report"]["title"] or section(f"{kind}_title", self.language)
+        title += f": {name}" if name else ""
         company = self.params.raw["report"]["company"]
-        dates = f"{self.period.start:%Y-%m-%d} – {self.period.last_day:%Y-%m-%d}"
-        sub = f"**{self.period.label}** ({dates})" + (f" · {company}" if company else "")
+        dates = (
+            f"{self.period.start:%Y-%m-%d}"
+            if self.period.days == 1
+            else f"{self.period.start:%Y-%m-%d} – {self.period.last_day:%Y-%m-%d}"
+        )
+        label = "" if self.period.kind == "day" else f"**{self.period.label}** "
+        sub = f"{label}({dates})" + (f" · {company}" if company else "")
         self._display_markdown(f"# {title}\n\n{sub}")
 
     def heading(self, key: str) -> None:
@@ -112,6 +117,20 @@ class ReportContext:
         from IPython.display import HTML, display
 
         display(HTML(segment_table_html(summary, self.language)))
+
+    def _html(self, text: str) -> None:
+        from IPython.display import HTML, display
+
+        display(HTML(text))
+
+    def show_health(self, health: Any) -> None:
+        self._html(health_html(health, self.language))
+
+    def show_experiment_table(self, results: pd.DataFrame) -> None:
+        self._html(experiment_table_html(results, self.language))
+
+    def show_experiments(self, overview: pd.DataFrame) -> None:
+        self._html(experiments_overview_html(overview, self.language))
 
     def show_exports(self, exported: pd.DataFrame | None) -> None:
         """Say where segment lists were written (never the user ids themselves)."""
@@ -154,72 +173,6 @@ class ReportContext:
                 "orders count when paid."
             )
         self._display_markdown(text)
-
-
-def kpi_table_html(overview: pd.DataFrame, language: str = "en") -> str:
-    """An HTML table of :func:`~opsanalysis.kpi.kpi_overview` for stakeholders."""
-    cols = ["metric", "value", "compare_value", "pct_change"]
-    has_target = overview["target"].notna().any()
-    if has_target:
-        cols.append("target_completion")
-    head = "".join(
-        f"<th style='text-align:{'left' if c == 'metric' else 'right'}'>"
-        f"{html.escape(COLUMNS[c][language])}</th>"
-        for c in cols
-    )
-    body = []
-    for row in overview.itertuples(index=False):
-        kind = parse_period(row.period).kind
-        pct = row.pct_change
-        colour = (
-            "#1a7f37" if pct == pct and pct > 0 else "#cf222e" if pct == pct and pct < 0 else "#444"
-        )
-        flag = " ⚠" if row.alert else ""
-        cells = [
-            f"<td style='text-align:left'>{html.escape(metric_label(row.metric, language, kind))}</td>",
-            f"<td style='text-align:right'>{format_value(row.metric, row.value)}</td>",
-            f"<td style='text-align:right'>{format_value(row.metric, row.compare_value)}</td>",
-            f"<td style='text-align:right;color:{colour}'>{format_pct(pct)}{flag}</td>",
-        ]
-        if has_target:
-            tc = row.target_completion
-            cells.append(f"<td style='text-align:right'>{'–' if tc != tc else f'{tc:.0%}'}</td>")
-        body.append("<tr>" + "".join(cells) + "</tr>")
-    return (
-        "<table class='oa-kpi' style='border-collapse:collapse;min-width:480px'>"
-        f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
-    )
-
-
-def segment_table_html(summary: pd.DataFrame, language: str = "en") -> str:
-    """An HTML table of :func:`~opsanalysis.segments.segment_summary` for stakeholders."""
-    cols = list(SEGMENT_COLUMNS)
-    head = "".join(
-        f"<th style='text-align:left'>{html.escape(SEGMENT_COLUMNS[c][language])}</th>"
-        for c in cols
-    )
-    body = []
-    for row in summary.to_dict("records"):
-        cells = []
-        for c in cols:
-            v = row[c]
-            if c in ("user_share", "revenue_share"):
-                text = "–" if v != v else f"{v:.1%}"
-            elif c == "users":
-                text = f"{v:,}"
-            elif c == "mean_monetary":
-                text = "–" if v != v else f"{CURRENCY}{v:,.0f}"
-            elif c in ("mean_recency", "mean_frequency"):
-                text = "–" if v != v else f"{v:,.1f}"
-            else:
-                text = html.escape(str(v))
-            align = "left" if c in ("label", "action") else "right"
-            cells.append(f"<td style='text-align:{align}'>{text}</td>")
-        body.append("<tr>" + "".join(cells) + "</tr>")
-    return (
-        "<table class='oa-segments' style='border-collapse:collapse'>"
-        f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
-    )
 
 
 def open_report(
@@ -378,7 +331,8 @@ def render_report(
         if period
         else latest_complete_period(src.last_timestamp(), period_kind)
     )
-    target = Path(out) / kind / f"{per.label}.html"
+    name = (extra or {}).get("experiment") or per.label
+    target = Path(out) / kind / f"{name}.html"
     return render(
         find_project_file("notebooks", nb_name),
         target,

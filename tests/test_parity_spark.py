@@ -13,7 +13,7 @@ import opsanalysis as oa
 
 pytestmark = pytest.mark.spark
 
-TABLES = ("users", "events", "orders")
+TABLES = ("users", "events", "orders", "assignments")
 
 
 def _assert_same(duck: pd.DataFrame, spark_df: pd.DataFrame, what: str) -> None:
@@ -28,12 +28,12 @@ def _assert_same(duck: pd.DataFrame, spark_df: pd.DataFrame, what: str) -> None:
 def _spark_source(spark, folder: Path, prefix: str) -> oa.Source:
     import ibis
 
-    for name in TABLES:
-        spark.read.parquet(str(folder / f"{name}.parquet")).createOrReplaceTempView(
-            f"{prefix}_{name}"
-        )
+    present = [t for t in TABLES if (folder / f"{t}.parquet").exists()]
+    for name in present:
+        view = f"{prefix}_{name}"
+        spark.read.parquet(str(folder / f"{name}.parquet")).createOrReplaceTempView(view)
     con = ibis.pyspark.connect(spark)
-    return oa.connect(con, params={"tables": {t: f"{prefix}_{t}" for t in TABLES}})
+    return oa.connect(con, params={"tables": {t: f"{prefix}_{t}" for t in present}})
 
 
 @pytest.fixture(scope="module")
@@ -107,4 +107,22 @@ def test_rfm_and_clv_parity(spark, demo_parquet, tiny_demo):
         oa.btyd_summary(duck, observation_end="2025-11-23", calibration_end="2025-11-02"),
         oa.btyd_summary(sp, observation_end="2025-11-23", calibration_end="2025-11-02"),
         "btyd_summary calibration",
+    )
+
+
+def test_experiment_parity(spark, demo_parquet, tiny_demo):
+    duck = oa.connect(str(tiny_demo))
+    sp = _spark_source(spark, demo_parquet, "demo")
+    for exp in ("exp_checkout_copy", "exp_push_time"):
+        d = oa.experiment_results(duck, exp)
+        s = oa.experiment_results(sp, exp)
+        assert d["n_control"].iloc[0] > 50
+        _assert_same(d, s, f"experiment_results {exp}")
+    hd, hs = (
+        oa.experiment_health(duck, "exp_onboarding"),
+        oa.experiment_health(sp, "exp_onboarding"),
+    )
+    assert hd == hs
+    assert oa.mann_whitney(duck, "exp_push_time") == pytest.approx(
+        oa.mann_whitney(sp, "exp_push_time")
     )

@@ -28,3 +28,27 @@ def test_plot_kpi_trends_grid():
     assert not axes[1, 1].get_visible()
     assert axes[0, 1].get_title() == "Revenue"
     assert axes[0, 1].yaxis.get_major_formatter()(20000, 0) == "¥20k"
+
+
+def test_forest_plot_draws_each_interval():
+    rows = [
+        oa.ab_test(
+            oa.ProportionStats(1000, 100),
+            oa.ProportionStats(1000, k),
+            metric="conversion",
+            treatment_name=name,
+        )
+        for k, name in ((140, "B"), (105, "C"))
+    ]
+    res = oa.results_frame(rows)
+    ax = oa.plot_forest(res)
+    lines = [
+        ln
+        for ln in ax.get_lines()
+        if len(ln.get_xdata()) == 2 and ln.get_ydata()[0] == ln.get_ydata()[1]
+    ]
+    spans = sorted((round(x[0], 6), round(x[1], 6)) for x in (ln.get_xdata() for ln in lines))
+    expected = sorted((round(r.rel_ci_low, 6), round(r.rel_ci_high, 6)) for r in rows)
+    assert spans == expected
+    labels = {t.get_text(): t.get_position()[1] for t in ax.get_yticklabels()}
+    assert labels["conversion · B"] > labels["conversion · C"]  # first result on top

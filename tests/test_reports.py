@@ -121,6 +121,54 @@ def test_rfm_report_with_lists(tiny_demo, tmp_path):
     )
 
 
+def test_weekly_report_lists_experiments(weekly_html, tiny_demo):
+    text = _text(weekly_html.read_text(encoding="utf-8"))
+    overview = oa.experiment_overview(oa.connect(str(tiny_demo)), end="2025-11-23")
+    assert "Experiments" in text and len(overview) == 3
+    for row in overview.itertuples():
+        assert f"{row.experiment_id} {row.status} {row.users:,} {row.verdict}" in text
+
+
+def test_experiment_readout(tiny_demo, tmp_path):
+    assert (
+        main(
+            [
+                "report",
+                "experiment",
+                "--experiment",
+                "exp_push_time",
+                "--source",
+                str(tiny_demo),
+                "--out",
+                str(tmp_path),
+            ]
+        )
+        == 0
+    )
+    text = _text((tmp_path / "experiment" / "exp_push_time.html").read_text(encoding="utf-8"))
+    results = oa.experiment_results(oa.connect(str(tiny_demo)), "exp_push_time")
+    for verdict in oa.primary_results(results)["verdict"]:
+        assert verdict in text
+    assert "A/B test readout: exp_push_time" in text and "Sample-ratio test p =" in text
+    assert "Bayesian: chance to beat" in text
+    assert main(["report", "experiment", "--source", str(tiny_demo), "--out", str(tmp_path)]) == 2
+    assert (
+        main(
+            [
+                "report",
+                "weekly",
+                "--experiment",
+                "x",
+                "--source",
+                str(tiny_demo),
+                "--out",
+                str(tmp_path),
+            ]
+        )
+        == 2
+    )
+
+
 def test_weekly_report_hides_code_and_embeds_images(weekly_html):
     html = weekly_html.read_text(encoding="utf-8")
     assert "import opsanalysis" not in html and "oa.kpi_overview" not in html
@@ -161,7 +209,9 @@ def test_render_reports_the_failing_cell(tmp_path):
     assert (tmp_path / "out" / "bad.failed.ipynb").exists()
 
 
-@pytest.mark.parametrize("name", ["weekly_report.ipynb", "rfm_layering.ipynb"])
+@pytest.mark.parametrize(
+    "name", ["weekly_report.ipynb", "rfm_layering.ipynb", "experiment_readout.ipynb"]
+)
 def test_notebook_is_thin_and_committed_clean(name):
     nb = json.loads(find_project_file("notebooks", name).read_text())
     code = [c for c in nb["cells"] if c["cell_type"] == "code"]
