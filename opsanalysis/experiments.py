@@ -105,6 +105,14 @@ class ExperimentHealth:
     running: bool
     warnings: tuple[str, ...] = field(default_factory=tuple)
 
+    @property
+    def daily_users(self) -> float:
+        """Users assigned per day so far: the current traffic, for :func:`days_needed`."""
+        if self.first_assigned is None or self.last_assigned is None:
+            return math.nan
+        days = (self.last_assigned.date() - self.first_assigned.date()).days + 1
+        return (sum(self.counts.values()) + self.multiple_exposed) / days
+
 
 def _assigned_users(src: Source, experiment_id: str, start: date | None, end: date) -> ibis.Table:
     a = src.table("assignments")
@@ -289,7 +297,9 @@ def experiment_results(
     pandas.DataFrame
         The columns of :class:`~opsanalysis.abtest.ABTestResult` plus experiment_id,
         analysis ("cuped" or "unadjusted"; with CUPED on, both rows are given and the
-        correction applies to the CUPED rows) and verdict. p_value_adjusted is corrected
+        correction applies to the CUPED rows), chi_square_p_value (proportion metrics with more
+        than two variants: equal rates across all; NaN otherwise) and verdict. p_value_adjusted
+        is corrected
         across metrics x variants (params ``experiments.correction``); significant uses it.
         With a sample-ratio mismatch nothing is significant and every row warns ``srm``.
 
@@ -397,6 +407,16 @@ def experiment_results(
             )
     frame["significant"] = frame["p_value_adjusted"] < frame["alpha"]
     frame["srm_p_value"] = health.srm_p_value
+    # more than two variants: one chi-square test of equal rates across all of them
+    frame["chi_square_p_value"] = math.nan
+    if len(treatments) > 1:
+        for m in metrics:
+            if m == "conversion" or (
+                m not in BUILTIN_METRICS and _metric_spec(m, src)[0] == "proportion"
+            ):
+                succ = {str(v): int(round(sums.loc[v, f"{m}__s"])) for v in sums.index}
+                tot = {str(v): int(sums.loc[v, "n"]) for v in sums.index}
+                frame.loc[frame["metric"] == m, "chi_square_p_value"] = chi_square_test(succ, tot)
     if health.warnings:
         frame["warnings"] = [
             ",".join(filter(None, [w, *health.warnings])) for w in frame["warnings"]

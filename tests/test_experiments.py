@@ -196,3 +196,45 @@ def test_srm_and_chi_square_by_hand():
     assert oa.chi_square_test(
         {"a": 100, "b": 120, "c": 90}, {"a": 1000, "b": 1000, "c": 1000}
     ) == pytest.approx(expected, rel=1e-4)
+
+
+def test_winsorised_revenue_and_traffic():
+    src = fixture_source(experiments={"winsorize": 0.8, "correction": "none", "sequential": False})
+    res = oa.experiment_results(src, "e1", ["revenue"], end="2025-11-23")
+    un = res[res.analysis == "unadjusted"].iloc[0]
+    # per-user revenue 100, 0, 0 | 250, 0, 40: the 80th percentile (interpolated) of the six
+    # values 0, 0, 0, 40, 100, 250 is 100, so 250 is capped at 100
+    assert un.value_control == pytest.approx(100 / 3)
+    assert un.value_treatment == pytest.approx(140 / 3)
+    h = oa.experiment_health(fixture_source(), "e1", end="2025-11-23")
+    # 7 users assigned from 11-10 to 11-12: 3 days
+    assert h.daily_users == pytest.approx(7 / 3)
+
+
+def test_three_variants_get_a_chi_square_test():
+    a = pd.DataFrame(
+        {
+            "experiment_id": "e3",
+            "user_id": range(1, 301),
+            "variant": ["control"] * 100 + ["b"] * 100 + ["c"] * 100,
+            "assigned_at": pd.Timestamp("2025-11-10"),
+        }
+    )
+    buyers = list(range(1, 11)) + list(range(101, 121)) + list(range(201, 206))
+    o = pd.DataFrame(
+        {
+            "order_id": range(len(buyers)),
+            "user_id": buyers,
+            "order_time": pd.Timestamp("2025-11-12"),
+            "amount": 10.0,
+        }
+    )
+    src = oa.connect(assignments=a, orders=o, params={"experiments": {"min_sample": 10}})
+    res = oa.experiment_results(src, "e3", ["conversion", "revenue"], end="2025-11-23")
+    assert sorted(set(res.treatment)) == ["b", "c"]
+    conv = res[res.metric == "conversion"]
+    expected = oa.chi_square_test(
+        {"control": 10, "b": 20, "c": 5}, {"control": 100, "b": 100, "c": 100}
+    )
+    assert conv.chi_square_p_value.tolist() == pytest.approx([expected] * len(conv))
+    assert res[res.metric == "revenue"].chi_square_p_value.isna().all()
