@@ -55,6 +55,7 @@ from .plotting import (
     plot_segment_shares,
 )
 from .reports import open_report, render
+from .retention import cohort_retention, new_user_retention, retention_matrix
 from .rfm import rfm_score, rfm_table, score_distribution, value_activity_table
 from .segments import (
     export_segment_lists,
@@ -70,6 +71,9 @@ from .validation import DataContractWarning, ValidationReport, validate
 
 __all__ = [
     "ABTestResult",
+    "cohort_retention",
+    "new_user_retention",
+    "retention_matrix",
     "CupedStats",
     "ExperimentHealth",
     "MeanStats",

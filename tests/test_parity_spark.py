@@ -126,3 +126,28 @@ def test_experiment_parity(spark, demo_parquet, tiny_demo):
     assert oa.mann_whitney(duck, "exp_push_time") == pytest.approx(
         oa.mann_whitney(sp, "exp_push_time")
     )
+
+
+def test_retention_parity(spark, demo_parquet, tiny_demo):
+    duck = oa.connect(str(tiny_demo))
+    sp = _spark_source(spark, demo_parquet, "demo")
+    cases = [
+        dict(start="2025-10-13"),
+        dict(start="2025-10-12", week_start="sunday", kind="on_or_after"),
+        dict(start="2025-10-13", cohort="recurring", by="channel"),
+        dict(start="2025-10-01", cohort="registered", period="month"),
+        dict(start="2025-11-01", period="day", brackets=[1, 6, 23]),
+        dict(
+            start="2025-11-01", period="day", brackets=[1, 6], kind="on_or_after", end="2025-11-20"
+        ),
+    ]
+    for kw in cases:
+        d, s = oa.cohort_retention(duck, **kw), oa.cohort_retention(sp, **kw)
+        assert d["retained_users"].sum() > 0, kw
+        _assert_same(d, s, f"cohort_retention {kw}")
+    for window in ("calendar", "rolling"):
+        _assert_same(
+            oa.new_user_retention(duck, start="2025-10-20", window=window, by="channel"),
+            oa.new_user_retention(sp, start="2025-10-20", window=window, by="channel"),
+            f"new_user_retention {window}",
+        )
