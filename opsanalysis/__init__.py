@@ -51,11 +51,17 @@ from .plotting import (
     plot_kpi_trend,
     plot_kpi_trends,
     plot_migration,
+    plot_retention_heatmap,
     plot_score_distribution,
     plot_segment_shares,
 )
 from .reports import open_report, render
-from .retention import cohort_retention, new_user_retention, retention_matrix
+from .retention import (
+    cohort_retention,
+    new_user_retention,
+    retention_matrix,
+    summarise_new_user_retention,
+)
 from .rfm import rfm_score, rfm_table, score_distribution, value_activity_table
 from .segments import (
     export_segment_lists,
@@ -74,6 +80,7 @@ __all__ = [
     "cohort_retention",
     "new_user_retention",
     "retention_matrix",
+    "summarise_new_user_retention",
     "CupedStats",
     "ExperimentHealth",
     "MeanStats",
@@ -91,6 +98,7 @@ __all__ = [
     "mde_mean",
     "mde_proportion",
     "plot_forest",
+    "plot_retention_heatmap",
     "primary_results",
     "results_frame",
     "sample_size_mean",

@@ -34,6 +34,8 @@ SECTIONS: dict[str, dict[str, str]] = {
     "value_activity": {"en": "Value x activity quadrants", "zh": "价值×活跃度四象限"},
     "lists": {"en": "User lists for campaigns", "zh": "运营名单导出"},
     "experiment_title": {"en": "A/B test readout", "zh": "A/B 实验报告"},
+    "retention": {"en": "Weekly cohort retention", "zh": "周留存（同期群）"},
+    "new_user_retention": {"en": "New-user retention by channel", "zh": "各渠道新用户留存"},
     "experiments": {"en": "Experiments", "zh": "A/B 实验"},
     "health": {"en": "Health checks", "zh": "实验健康检查"},
     "results": {"en": "Results", "zh": "实验结果"},

@@ -23,6 +23,7 @@ __all__ = [
     "experiment_table_html",
     "experiments_overview_html",
     "health_html",
+    "new_user_retention_html",
 ]
 
 
@@ -228,3 +229,24 @@ def experiments_overview_html(overview: pd.DataFrame, language: str = "en") -> s
         for r in overview.to_dict("records")
     ]
     return _table(head, rows, "oa-experiments")
+
+
+def new_user_retention_html(summary: pd.DataFrame, by: str, language: str = "en") -> str:
+    """Rows per ``by`` group, columns new users and D1/D7/... retention, from
+    :func:`~opsanalysis.retention.summarise_new_user_retention`."""
+    zh = language == "zh"
+    days = sorted(summary["day"].unique())
+    head = [
+        ("渠道" if zh else by.replace("_", " ").capitalize()),
+        ("新用户" if zh else "New users"),
+        *[f"D{d}" for d in days],
+    ]
+    rows = []
+    for key, part in summary.groupby(by, sort=True):
+        part = part.set_index("day")
+        cells = [(html.escape(str(key)), "left"), (f"{int(part['new_users'].iloc[0]):,}", "right")]
+        for d in days:
+            v = part["retention"].get(d, float("nan"))
+            cells.append(("–" if v != v else f"{v:.1%}", "right"))
+        rows.append(cells)
+    return _table(head, rows, "oa-new-users")

@@ -239,3 +239,46 @@ def plot_forest(
     )
     sns.despine(ax=ax, left=True)
     return ax
+
+
+def plot_retention_heatmap(
+    retention: pd.DataFrame, *, mean: str = "weighted", language: str = "en", ax: Axes | None = None
+) -> Axes:
+    """Heatmap of the retention triangle from :func:`~opsanalysis.retention.cohort_retention`.
+
+    Cells of periods that had not ended are shown with a trailing "*", so a partial period is
+    never read as a drop; the last row is the mean from
+    :func:`~opsanalysis.retention.retention_matrix`.
+    """
+    from .retention import retention_matrix
+
+    lang = chart_language(language)
+    matrix = retention_matrix(retention, mean=mean)
+    col = "bracket" if "bracket" in retention.columns else "period_number"
+    incomplete = {
+        (r.cohort.date(), getattr(r, col)) for r in retention.itertuples() if not r.complete
+    }
+    annot = matrix.copy().astype(object)
+    for i in matrix.index:
+        for c in matrix.columns:
+            v = matrix.loc[i, c]
+            annot.loc[i, c] = "" if v != v else f"{v:.0%}" + ("*" if (i, c) in incomplete else "")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(0.7 * matrix.shape[1] + 2.5, 0.38 * matrix.shape[0] + 1.2))
+    sns.heatmap(
+        matrix.astype(float),
+        annot=annot.values,
+        fmt="",
+        cmap="YlGnBu",
+        vmin=0,
+        vmax=1,
+        cbar=False,
+        ax=ax,
+        linewidths=0.5,
+        linecolor="white",
+        annot_kws={"fontsize": 8},
+    )
+    ax.set_xlabel({"en": "periods since the cohort's first", "zh": "距首期的期数"}[lang])
+    ax.set_ylabel({"en": "cohort", "zh": "同期群"}[lang])
+    ax.set_yticklabels([str(i) for i in matrix.index], rotation=0)
+    return ax

@@ -24,6 +24,7 @@ from .display import (
     experiments_overview_html,
     health_html,
     kpi_table_html,
+    new_user_retention_html,
     segment_table_html,
 )
 from .exceptions import ReportError
@@ -131,6 +132,11 @@ class ReportContext:
 
     def show_experiments(self, overview: pd.DataFrame) -> None:
         self._html(experiments_overview_html(overview, self.language))
+
+    def show_new_user_retention(self, df: pd.DataFrame, by: str = "channel") -> None:
+        from .retention import summarise_new_user_retention
+
+        self._html(new_user_retention_html(summarise_new_user_retention(df, by), by, self.language))
 
     def show_exports(self, exported: pd.DataFrame | None) -> None:
         """Say where segment lists were written (never the user ids themselves)."""

@@ -19,7 +19,12 @@ from .exceptions import ParamsError
 from .periods import period_containing
 from .source import Source, as_source
 
-__all__ = ["cohort_retention", "retention_matrix", "new_user_retention"]
+__all__ = [
+    "cohort_retention",
+    "retention_matrix",
+    "new_user_retention",
+    "summarise_new_user_retention",
+]
 
 PERIODS = ("day", "week", "month", "quarter")
 
@@ -408,3 +413,21 @@ def new_user_retention(
     out["cohort"] = pd.to_datetime(out["cohort"])
     out["retention"] = out["retained_users"] / out["new_users"]
     return out[["cohort", *cols, "day", "new_users", "retained_users", "retention", "complete"]]
+
+
+def summarise_new_user_retention(df: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
+    """Pool :func:`new_user_retention` over cohorts: retention per day (and ``by`` group).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns [by], day, new_users (all cohorts, complete or not), retention (weighted over
+        the complete cells only: sum retained / sum new users; NaN when none is complete).
+    """
+    keys = [by] if by else []
+    done = df[df["complete"]]
+    g = done.groupby([*keys, "day"])
+    ret = (g["retained_users"].sum() / g["new_users"].sum()).rename("retention")
+    size = df.groupby([*keys, "day"])["new_users"].sum()
+    out = pd.concat([size, ret], axis=1).reset_index()
+    return out[[*keys, "day", "new_users", "retention"]]

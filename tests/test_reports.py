@@ -121,6 +121,19 @@ def test_rfm_report_with_lists(tiny_demo, tmp_path):
     )
 
 
+def test_weekly_report_retention_sections(weekly_html, tiny_demo):
+    text = _text(weekly_html.read_text(encoding="utf-8"))
+    assert "Weekly cohort retention" in text and "New-user retention by channel" in text
+    src = oa.connect(str(tiny_demo))
+    nu = oa.new_user_retention(
+        src, period="week", start="2025-10-13", end="2025-11-23", by="channel"
+    )
+    summary = oa.summarise_new_user_retention(nu, "channel")
+    for channel, part in summary.groupby("channel"):
+        d1 = part.set_index("day").loc[1]
+        assert f"{channel} {int(d1.new_users):,} {d1.retention:.1%}" in text
+
+
 def test_weekly_report_lists_experiments(weekly_html, tiny_demo):
     text = _text(weekly_html.read_text(encoding="utf-8"))
     overview = oa.experiment_overview(oa.connect(str(tiny_demo)), end="2025-11-23")

@@ -254,3 +254,34 @@ def test_new_user_retention_calendar_and_rolling():
     ]
     short = oa.new_user_retention(src, days=(1, 30), end="2025-11-23")
     assert short["complete"].tolist() == [True, False, True, False]
+
+
+def test_summarise_new_user_retention_pools_complete_cells():
+    df = pd.DataFrame(
+        {
+            "cohort": pd.to_datetime(["2025-11-03"] * 2 + ["2025-11-10"] * 2),
+            "channel": ["a", "a", "a", "a"],
+            "day": [1, 7, 1, 7],
+            "new_users": [10, 10, 30, 30],
+            "retained_users": [4, 2, 6, 0],
+            "retention": [0.4, 0.2, 0.2, 0.0],
+            "complete": [True, True, True, False],
+        }
+    )
+    got = oa.summarise_new_user_retention(df, "channel")
+    # D1: (4 + 6) / (10 + 30); D7: only the complete 11-03 cell, 2 / 10
+    assert got.to_dict("list") == {
+        "channel": ["a", "a"],
+        "day": [1, 7],
+        "new_users": [40, 40],
+        "retention": [0.25, 0.2],
+    }
+
+
+def test_heatmap_marks_incomplete_cells(src):
+    cut = oa.cohort_retention(src, start="2025-11-03", end="2025-11-20", cohort="recurring")
+    ax = oa.plot_retention_heatmap(cut)
+    texts = [t.get_text() for t in ax.texts if t.get_text()]
+    # W45: 100%, 33% (user 1 in W46), 33%* (only user 1's 11-20 event counts; W47 unfinished)
+    assert texts[:3] == ["100%", "33%", "33%*"]
+    assert sum(t.endswith("*") for t in texts) == 3
