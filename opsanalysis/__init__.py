@@ -15,6 +15,14 @@ from .abtest import (
     ab_test,
     results_frame,
 )
+from .activity import (
+    active_days_distribution,
+    active_users,
+    activity_by_hour,
+    activity_tiers,
+    lifecycle,
+    stickiness,
+)
 from .clv import btyd_summary
 from .exceptions import (
     DataContractError,
@@ -77,6 +85,12 @@ from .validation import DataContractWarning, ValidationReport, validate
 
 __all__ = [
     "ABTestResult",
+    "active_days_distribution",
+    "active_users",
+    "activity_by_hour",
+    "activity_tiers",
+    "lifecycle",
+    "stickiness",
     "cohort_retention",
     "new_user_retention",
     "retention_matrix",

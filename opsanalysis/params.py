@@ -54,6 +54,14 @@ DEFAULTS: dict[str, Any] = {
     ),
 }
 
+DEFAULTS["activity"] = {
+    # activity tiers by active days in the period: high >= high, medium >= medium, else low
+    "tiers": {"high": 4, "medium": 2},
+}
+DEFAULTS["churn"] = {
+    "silent_days": 7,  # no active event for at least this many days: silent
+    "churned_days": 30,  # ... for at least this many days: churned
+}
 DEFAULTS["experiments"] = {
     "control": "control",  # the variant every other variant is compared with
     "splits": {},  # expected split per experiment, e.g. {exp_1: {control: 0.5, treatment: 0.5}}

@@ -151,3 +151,21 @@ def test_retention_parity(spark, demo_parquet, tiny_demo):
             oa.new_user_retention(sp, start="2025-10-20", window=window, by="channel"),
             f"new_user_retention {window}",
         )
+
+
+def test_activity_parity(spark, demo_parquet, tiny_demo):
+    duck = oa.connect(str(tiny_demo))
+    sp = _spark_source(spark, demo_parquet, "demo")
+    kw = dict(start="2025-10-13", end="2025-11-23")
+    for fn, extra in (
+        (oa.active_users, {}),
+        (oa.active_users, {"period": "week", "by": "channel"}),
+        (oa.stickiness, {}),
+        (oa.lifecycle, {}),
+        (oa.active_days_distribution, {}),
+        (oa.activity_tiers, {}),
+        (oa.activity_by_hour, {}),
+    ):
+        d, s = fn(duck, **kw, **extra), fn(sp, **kw, **extra)
+        assert len(d) > 0
+        _assert_same(d, s, f"{fn.__name__} {extra}")

@@ -1,0 +1,99 @@
+"""Activity and lifecycle on the retention fixture (ISO weeks W45..W47 of 2025)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from test_retention import retention_frames
+
+import opsanalysis as oa
+from opsanalysis.exceptions import ParamsError
+
+
+@pytest.fixture
+def src():
+    return oa.connect(**retention_frames())
+
+
+def test_active_users_per_week_and_day(src):
+    wau = oa.active_users(src, period="week", start="2025-11-03", end="2025-11-23")
+    # W45 {1, 2, 5}; W46 {1, 3}; W47 {1, 3, 4, 5}
+    assert wau["active_users"].tolist() == [3, 2, 4] and wau["complete"].all()
+    dau = oa.active_users(src, start="2025-11-03", end="2025-11-09")
+    assert dau["active_users"].tolist() == [1, 0, 1, 1, 0, 0, 0]  # 3rd, 5th, 6th
+    by = oa.active_users(src, period="week", start="2025-11-03", end="2025-11-23", by="channel")
+    # channels: 1, 3, 5 are a; 2, 4 are b
+    assert by[["channel", "active_users"]].values.tolist() == [
+        ["a", 2],
+        ["b", 1],
+        ["a", 2],
+        ["b", 0],
+        ["a", 3],
+        ["b", 1],
+    ]
+    cut = oa.active_users(src, period="week", start="2025-11-05", end="2025-11-20")
+    assert cut["complete"].tolist() == [False, True, False]
+
+
+def test_stickiness_by_hand(src):
+    s = oa.stickiness(src, start="2025-11-01", end="2025-11-23")
+    # November so far: 9 user-days over 23 days; 5 distinct users
+    assert s["days"].tolist() == [23]
+    assert s["mean_dau"].iloc[0] == pytest.approx(9 / 23)
+    assert s["mau"].iloc[0] == 5 and s["stickiness"].iloc[0] == pytest.approx(9 / 115)
+
+
+def test_lifecycle_by_hand(src):
+    got = oa.lifecycle(src, period="week", start="2025-11-03", end="2025-11-23")
+    table = got.pivot(index="period_start", columns="status", values="users")
+    # W45: 1, 2, 5 registered and active (new); 4 active in W44 only (dormant)
+    # W46: 3 new; 1 returning; 2 and 5 dormant
+    # W47: 1 and 3 returning; 4 and 5 resurrecting
+    assert table[["new", "returning", "resurrecting", "dormant"]].values.tolist() == [
+        [3, 0, 0, -1],
+        [1, 1, 0, -2],
+        [0, 2, 2, 0],
+    ]
+    wau = oa.active_users(src, period="week", start="2025-11-03", end="2025-11-23")["active_users"]
+    active = table[["new", "returning", "resurrecting"]].sum(axis=1).tolist()
+    assert active == wau.tolist()  # new + returning + resurrecting = the period's actives
+
+
+def test_active_days_and_tiers():
+    events = pd.DataFrame(
+        {
+            "user_id": [1, 1, 1, 1, 2, 2, 3],
+            "event_time": pd.to_datetime(
+                [
+                    "2025-11-17 09:00",
+                    "2025-11-17 20:00",
+                    "2025-11-18 09:00",
+                    "2025-11-20 09:00",
+                    "2025-11-19 09:00",
+                    "2025-11-23 09:00",
+                    "2025-11-21 09:00",
+                ]
+            ),
+            "event": ["open"] * 7,
+        }
+    )
+    src = oa.connect(events=events, params={"activity": {"tiers": {"high": 3, "medium": 2}}})
+    dist = oa.active_days_distribution(src, start="2025-11-17", end="2025-11-23")
+    # user 1: 3 days (two events on the 17th count once), user 2: 2 days, user 3: 1 day
+    assert dist["users"].tolist() == [1, 1, 1, 0, 0, 0, 0]
+    assert dist["share"].iloc[0] == pytest.approx(1 / 3)
+    tiers = oa.activity_tiers(src, start="2025-11-17", end="2025-11-23")
+    assert tiers[["tier", "users"]].values.tolist() == [["high", 1], ["medium", 1], ["low", 1]]
+    bad = oa.connect(events=events, params={"activity": {"tiers": {"high": 2, "medium": 2}}})
+    with pytest.raises(ParamsError, match="activity.tiers needs 1 < medium < high"):
+        oa.activity_tiers(bad)
+
+
+def test_activity_by_hour(src):
+    h = oa.activity_by_hour(src, start="2025-11-03", end="2025-11-23").set_index(
+        ["weekday", "hour"]
+    )
+    assert len(h) == 168 and h["events"].sum() == 9  # user 4's October event is outside
+    # Thursday 10:00: user 1 (11-20) and user 5 (11-06); Tuesday 10:00: users 3 and 4
+    assert h.loc[(3, 10)].tolist() == [2, 2] and h.loc[(1, 10)].tolist() == [2, 2]
+    assert h.loc[(2, 8)].tolist() == [1, 1]  # user 2, Wednesday 08:00
