@@ -55,9 +55,11 @@ from .planning import (
     sample_size_proportion,
 )
 from .plotting import (
+    plot_activity_heatmap,
     plot_forest,
     plot_kpi_trend,
     plot_kpi_trends,
+    plot_lifecycle,
     plot_migration,
     plot_retention_heatmap,
     plot_score_distribution,
@@ -111,7 +113,9 @@ __all__ = [
     "mann_whitney",
     "mde_mean",
     "mde_proportion",
+    "plot_activity_heatmap",
     "plot_forest",
+    "plot_lifecycle",
     "plot_retention_heatmap",
     "primary_results",
     "results_frame",

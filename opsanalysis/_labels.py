@@ -35,6 +35,8 @@ SECTIONS: dict[str, dict[str, str]] = {
     "lists": {"en": "User lists for campaigns", "zh": "运营名单导出"},
     "experiment_title": {"en": "A/B test readout", "zh": "A/B 实验报告"},
     "retention": {"en": "Weekly cohort retention", "zh": "周留存（同期群）"},
+    "activity": {"en": "Activity and lifecycle", "zh": "用户活跃与生命周期"},
+    "when_active": {"en": "When users are active", "zh": "用户活跃时段"},
     "new_user_retention": {"en": "New-user retention by channel", "zh": "各渠道新用户留存"},
     "experiments": {"en": "Experiments", "zh": "A/B 实验"},
     "health": {"en": "Health checks", "zh": "实验健康检查"},

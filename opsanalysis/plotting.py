@@ -282,3 +282,66 @@ def plot_retention_heatmap(
     ax.set_ylabel({"en": "cohort", "zh": "同期群"}[lang])
     ax.set_yticklabels([str(i) for i in matrix.index], rotation=0)
     return ax
+
+
+_LIFECYCLE_COLOURS = {
+    "new": "#2ca02c",
+    "returning": "#1f77b4",
+    "resurrecting": "#9467bd",
+    "dormant": "#d62728",
+}
+_LIFECYCLE_ZH = {"new": "新增", "returning": "留存", "resurrecting": "回流", "dormant": "沉默"}
+
+
+def plot_lifecycle(
+    lifecycle: pd.DataFrame, *, language: str = "en", ax: Axes | None = None
+) -> Axes:
+    """Stacked bars of :func:`~opsanalysis.activity.lifecycle`: active states up, dormant down."""
+    lang = chart_language(language)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 3.2))
+    wide = lifecycle.pivot(index="period_start", columns="status", values="users")
+    x = np.arange(len(wide))
+    bottom = np.zeros(len(wide))
+    for status in ("new", "returning", "resurrecting"):
+        vals = wide.get(status, pd.Series(0, index=wide.index)).to_numpy(dtype=float)
+        ax.bar(
+            x,
+            vals,
+            bottom=bottom,
+            color=_LIFECYCLE_COLOURS[status],
+            label=_LIFECYCLE_ZH[status] if lang == "zh" else status,
+        )
+        bottom += vals
+    dormant = wide.get("dormant", pd.Series(0, index=wide.index)).to_numpy(dtype=float)
+    ax.bar(
+        x,
+        dormant,
+        color=_LIFECYCLE_COLOURS["dormant"],
+        label=_LIFECYCLE_ZH["dormant"] if lang == "zh" else "dormant",
+    )
+    ax.axhline(0, color="black", linewidth=0.8)
+    ax.set_xticks(x, [pd.Timestamp(p).strftime("%m-%d") for p in wide.index])
+    ax.yaxis.set_major_formatter(_axis_formatter("active_users"))
+    ax.legend(frameon=False, ncol=4, loc="lower left", bbox_to_anchor=(0, 1.0), fontsize=8)
+    sns.despine(ax=ax)
+    return ax
+
+
+def plot_activity_heatmap(
+    by_hour: pd.DataFrame, *, value: str = "users", language: str = "en", ax: Axes | None = None
+) -> Axes:
+    """Weekday x hour heatmap from :func:`~opsanalysis.activity.activity_by_hour`."""
+    lang = chart_language(language)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(10, 3))
+    m = by_hour.pivot(index="weekday", columns="hour", values=value)
+    days = {
+        "en": ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
+        "zh": ["周一", "周二", "周三", "周四", "周五", "周六", "周日"],
+    }[lang]
+    sns.heatmap(m, cmap="rocket_r", ax=ax, cbar=False, linewidths=0.3, linecolor="white")
+    ax.set_yticklabels(days, rotation=0)
+    ax.set_xlabel({"en": "hour", "zh": "小时"}[lang])
+    ax.set_ylabel("")
+    return ax

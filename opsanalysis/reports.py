@@ -138,6 +138,29 @@ class ReportContext:
 
         self._html(new_user_retention_html(summarise_new_user_retention(df, by), by, self.language))
 
+    def show_activity_tiers(self, tiers: pd.DataFrame) -> None:
+        """One sentence per tier of :func:`~opsanalysis.activity.activity_tiers` (last period)."""
+        last = tiers[tiers["period_start"] == tiers["period_start"].max()]
+        t = self.params.raw["activity"]["tiers"]
+        zh = self.language == "zh"
+        names = (
+            {
+                "high": f"高活跃（≥{t['high']} 天）",
+                "medium": f"中活跃（{t['medium']}–{t['high'] - 1} 天）",
+                "low": f"低活跃（{t['medium'] - 1} 天）"
+                if t["medium"] == 2
+                else f"低活跃（<{t['medium']} 天）",
+            }
+            if zh
+            else {
+                "high": f"High activity ({t['high']}+ active days)",
+                "medium": f"Medium ({t['medium']}-{t['high'] - 1} days)",
+                "low": f"Low (under {t['medium']} days)",
+            }
+        )
+        lines = [f"{names[r.tier]}: {r.users:,} ({r.share:.1%})" for r in last.itertuples()]
+        self.show_findings(lines)
+
     def show_exports(self, exported: pd.DataFrame | None) -> None:
         """Say where segment lists were written (never the user ids themselves)."""
         zh = self.language == "zh"

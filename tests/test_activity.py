@@ -97,3 +97,14 @@ def test_activity_by_hour(src):
     # Thursday 10:00: user 1 (11-20) and user 5 (11-06); Tuesday 10:00: users 3 and 4
     assert h.loc[(3, 10)].tolist() == [2, 2] and h.loc[(1, 10)].tolist() == [2, 2]
     assert h.loc[(2, 8)].tolist() == [1, 1]  # user 2, Wednesday 08:00
+
+
+def test_lifecycle_and_hour_plots(src):
+    lc = oa.lifecycle(src, period="week", start="2025-11-03", end="2025-11-23")
+    ax = oa.plot_lifecycle(lc)
+    heights = [round(p.get_height()) for p in ax.patches]
+    # 3 weeks x (new, returning, resurrecting, dormant) bars
+    assert heights == [3, 1, 0, 0, 1, 2, 0, 0, 2, -1, -2, 0]
+    h = oa.activity_by_hour(src, start="2025-11-03", end="2025-11-23")
+    ax = oa.plot_activity_heatmap(h)
+    assert [t.get_text() for t in ax.get_yticklabels()][0] == "Mon"

@@ -121,6 +121,14 @@ def test_rfm_report_with_lists(tiny_demo, tmp_path):
     )
 
 
+def test_weekly_report_activity_section(weekly_html, tiny_demo):
+    text = _text(weekly_html.read_text(encoding="utf-8"))
+    assert "Activity and lifecycle" in text and "When users are active" in text
+    tiers = oa.activity_tiers(oa.connect(str(tiny_demo)), start="2025-11-17", end="2025-11-23")
+    high = tiers[tiers.tier == "high"].iloc[0]
+    assert f"High activity (4+ active days): {high.users:,} ({high.share:.1%})" in text
+
+
 def test_weekly_report_retention_sections(weekly_html, tiny_demo):
     text = _text(weekly_html.read_text(encoding="utf-8"))
     assert "Weekly cohort retention" in text and "New-user retention by channel" in text
