@@ -23,6 +23,8 @@ from .activity import (
     lifecycle,
     stickiness,
 )
+from .channels import channel_quality
+from .churn import reactivation
 from .clv import btyd_summary
 from .exceptions import (
     DataContractError,
@@ -87,6 +89,8 @@ from .validation import DataContractWarning, ValidationReport, validate
 
 __all__ = [
     "ABTestResult",
+    "channel_quality",
+    "reactivation",
     "active_days_distribution",
     "active_users",
     "activity_by_hour",

@@ -62,6 +62,11 @@ DEFAULTS["churn"] = {
     "silent_days": 7,  # no active event for at least this many days: silent
     "churned_days": 30,  # ... for at least this many days: churned
 }
+DEFAULTS["channels"] = {
+    "horizon_days": 30,  # first order and revenue per new user are counted this many days
+    "referral_channel": "referral",  # the channel whose inviters are counted
+    "invite_event": "invite",  # the event an inviter sends; absent: no viral figures
+}
 DEFAULTS["experiments"] = {
     "control": "control",  # the variant every other variant is compared with
     "splits": {},  # expected split per experiment, e.g. {exp_1: {control: 0.5, treatment: 0.5}}

@@ -13,7 +13,7 @@ import opsanalysis as oa
 
 pytestmark = pytest.mark.spark
 
-TABLES = ("users", "events", "orders", "assignments")
+TABLES = ("users", "events", "orders", "assignments", "spend")
 
 
 def _assert_same(duck: pd.DataFrame, spark_df: pd.DataFrame, what: str) -> None:
@@ -169,3 +169,14 @@ def test_activity_parity(spark, demo_parquet, tiny_demo):
         d, s = fn(duck, **kw, **extra), fn(sp, **kw, **extra)
         assert len(d) > 0
         _assert_same(d, s, f"{fn.__name__} {extra}")
+
+
+def test_churn_and_channel_parity(spark, demo_parquet, tiny_demo):
+    duck = oa.connect(str(tiny_demo))
+    sp = _spark_source(spark, demo_parquet, "demo")
+    d = oa.reactivation(duck, start="2025-11-03", end="2025-11-23")
+    assert d["silent_users"].sum() > 0
+    _assert_same(d, oa.reactivation(sp, start="2025-11-03", end="2025-11-23"), "reactivation")
+    d = oa.channel_quality(duck, start="2025-10-01", end="2025-11-23")
+    assert d["new_users"].sum() > 0
+    _assert_same(d, oa.channel_quality(sp, start="2025-10-01", end="2025-11-23"), "channel_quality")
