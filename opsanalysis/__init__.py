@@ -46,7 +46,13 @@ from .experiments import (
     srm_test,
 )
 from .kpi import OVERVIEW_METRICS, daily_kpis, kpi_overview, period_kpis
-from .narrative import experiment_verdict, kpi_findings, migration_findings, segment_findings
+from .narrative import (
+    experiment_verdict,
+    kpi_findings,
+    migration_findings,
+    reactivation_findings,
+    segment_findings,
+)
 from .params import Params, load_params
 from .periods import Period, latest_complete_period, parse_period, period_containing
 from .planning import (
@@ -91,6 +97,7 @@ __all__ = [
     "ABTestResult",
     "channel_quality",
     "reactivation",
+    "reactivation_findings",
     "active_days_distribution",
     "active_users",
     "activity_by_hour",

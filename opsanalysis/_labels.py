@@ -36,6 +36,11 @@ SECTIONS: dict[str, dict[str, str]] = {
     "experiment_title": {"en": "A/B test readout", "zh": "A/B 实验报告"},
     "retention": {"en": "Weekly cohort retention", "zh": "周留存（同期群）"},
     "activity": {"en": "Activity and lifecycle", "zh": "用户活跃与生命周期"},
+    "reactivation": {"en": "Silent users and reactivation", "zh": "沉默用户召回"},
+    "channels": {
+        "en": "Channel quality (signups of weeks -8 to -5, 30-day outcomes)",
+        "zh": "渠道质量（第 -8 至 -5 周注册用户，30 天表现）",
+    },
     "when_active": {"en": "When users are active", "zh": "用户活跃时段"},
     "new_user_retention": {"en": "New-user retention by channel", "zh": "各渠道新用户留存"},
     "experiments": {"en": "Experiments", "zh": "A/B 实验"},

@@ -31,8 +31,14 @@ CHANNEL_COLUMNS = [
 ]
 
 
-def channel_quality(data: Any, *, start: Any = None, end: Any = None) -> pd.DataFrame:
+def channel_quality(
+    data: Any, *, start: Any = None, end: Any = None, until: Any = None
+) -> pd.DataFrame:
     """Quality of each acquisition channel for the users it brought in [start, end].
+
+    Outcomes (retention, orders, revenue) count up to the end of day ``until`` (default
+    ``end``): pass a later ``until`` to let older cohorts mature, e.g. signups of four weeks
+    that ended 30 days before the report's last day.
 
     Returns
     -------
@@ -50,7 +56,7 @@ def channel_quality(data: Any, *, start: Any = None, end: Any = None) -> pd.Data
         - invites_per_inviter, new_users_per_inviter: for the referral channel, invite events
           per distinct inviter in [start, end] and referral new users per inviter (the viral
           coefficient), when invite events exist (NaN otherwise);
-        - complete: False when some user had not yet had the full horizon by ``end``.
+        - complete: False when some user had not yet had the full horizon by ``until``.
     """
     src = as_source(data, "users")
     lo, hi = (
@@ -60,9 +66,11 @@ def channel_quality(data: Any, *, start: Any = None, end: Any = None) -> pd.Data
     )
     cfg = src.params.raw["channels"]
     horizon = int(cfg["horizon_days"])
-    end_ts = ibis.literal(_ts(hi + timedelta(days=1)))
+    reg_end = ibis.literal(_ts(hi + timedelta(days=1)))
+    last = max(hi, pd.Timestamp(until).date()) if until is not None else hi
+    end_ts = ibis.literal(_ts(last + timedelta(days=1)))
     u = src.table("users")
-    u = u.filter((u.registered_at >= ibis.literal(_ts(lo))) & (u.registered_at < end_ts))
+    u = u.filter((u.registered_at >= ibis.literal(_ts(lo))) & (u.registered_at < reg_end))
     u = u.select("user_id", "registered_at", channel=u.channel.fill_null("(unknown)"))
     base = src.execute(
         u.group_by("channel").aggregate(new_users=u.count(), last_reg=u.registered_at.max())
@@ -121,7 +129,7 @@ def channel_quality(data: Any, *, start: Any = None, end: Any = None) -> pd.Data
             out.loc[ref, "invites_per_inviter"] = r["invites"] / r["inviters"]
             out.loc[ref, "new_users_per_inviter"] = out.loc[ref, "new_users"] / r["inviters"]
     out["complete"] = [
-        pd.Timestamp(x).date() + timedelta(days=horizon) <= hi for x in out["last_reg"]
+        pd.Timestamp(x).date() + timedelta(days=horizon) <= last for x in out["last_reg"]
     ]
     out = out.reset_index().sort_values("channel", kind="stable").reset_index(drop=True)
     out["new_users"] = out["new_users"].astype("int64")

@@ -24,6 +24,7 @@ __all__ = [
     "experiments_overview_html",
     "health_html",
     "new_user_retention_html",
+    "channel_quality_html",
 ]
 
 
@@ -250,3 +251,55 @@ def new_user_retention_html(summary: pd.DataFrame, by: str, language: str = "en"
             cells.append(("–" if v != v else f"{v:.1%}", "right"))
         rows.append(cells)
     return _table(head, rows, "oa-new-users")
+
+
+def channel_quality_html(quality: pd.DataFrame, language: str = "en") -> str:
+    """:func:`~opsanalysis.channels.channel_quality` as an HTML table."""
+    zh = language == "zh"
+    head = (
+        [
+            "渠道",
+            "新用户",
+            "次日留存",
+            "7日留存",
+            "30天首单率",
+            "30天人均营收",
+            "投放",
+            "获客成本",
+            "ROI",
+        ]
+        if zh
+        else [
+            "Channel",
+            "New users",
+            "D1",
+            "D7",
+            "First order (30 d)",
+            "Revenue / user (30 d)",
+            "Spend",
+            "CAC",
+            "ROI",
+        ]
+    )
+
+    def pct(v: float) -> str:
+        return "–" if v != v else f"{v:.1%}"
+
+    def money(v: float) -> str:
+        return "–" if v != v else f"{CURRENCY}{v:,.0f}" if abs(v) >= 100 else f"{CURRENCY}{v:,.2f}"
+
+    rows = [
+        [
+            (html.escape(str(r["channel"])), "left"),
+            (f"{r['new_users']:,}", "right"),
+            (pct(r["d1_retention"]), "right"),
+            (pct(r["d7_retention"]), "right"),
+            (pct(r["first_order_rate"]), "right"),
+            (money(r["revenue_per_new_user"]), "right"),
+            (money(r["spend"]), "right"),
+            (money(r["cac"]), "right"),
+            ("–" if r["roi"] != r["roi"] else f"1:{r['roi']:.1f}", "right"),
+        ]
+        for r in quality.to_dict("records")
+    ]
+    return _table(head, rows, "oa-channels")

@@ -12,7 +12,13 @@ from ._checks import check_one_of
 from ._labels import format_pct, format_value, metric_label
 from .periods import parse_period
 
-__all__ = ["kpi_findings", "segment_findings", "migration_findings", "experiment_verdict"]
+__all__ = [
+    "kpi_findings",
+    "segment_findings",
+    "migration_findings",
+    "experiment_verdict",
+    "reactivation_findings",
+]
 
 
 def _direction(pct: float, language: str) -> str:
@@ -211,3 +217,48 @@ def experiment_verdict(result: dict | pd.Series, *, language: str = "en") -> str
         word = "raised" if rel > 0 else "lowered"
         return f"Variant {r['treatment']} {word} {metric} by {abs(rel):.1%} ({ci}), p = {p:.2g}: significant."
     return f"Variant {r['treatment']} changed {metric} by {rel:+.1%} ({ci}), p = {p:.2g}: not significant."
+
+
+def reactivation_findings(reactivation: pd.DataFrame, *, language: str = "en") -> list[str]:
+    """Sentences on the last period of :func:`~opsanalysis.churn.reactivation`, compared
+    with the one before.
+
+    >>> df = pd.DataFrame({"period_start": pd.to_datetime(["2025-11-10", "2025-11-17"]),
+    ...     "silent_users": [1000, 1100], "churned_users": [400, 420],
+    ...     "reactivated_users": [200, 242], "reactivation_rate": [0.2, 0.22],
+    ...     "reactivated_churned": [40, 50], "churned_reactivation_rate": [0.1, 0.119],
+    ...     "reactivated_revenue": [5000.0, 6200.0], "complete": [True, True]})
+    >>> reactivation_findings(df)[0]
+    '242 of 1,100 silent users came back (22.0%, +2.0 pt on the period before), bringing ¥6,200 of revenue.'
+    """
+    check_one_of("language", language, ["en", "zh"])
+    if reactivation.empty:
+        return []
+    last = reactivation.iloc[-1]
+    prev = reactivation.iloc[-2] if len(reactivation) > 1 else None
+    delta = (
+        (last.reactivation_rate - prev.reactivation_rate) * 100
+        if prev is not None
+        else float("nan")
+    )
+    rev = last.reactivated_revenue
+    if language == "zh":
+        s = f"{last.silent_users:,} 名沉默用户中有 {last.reactivated_users:,} 名回流（{last.reactivation_rate:.1%}"
+        s += f"，较上期 {delta:+.1f} 个百分点）" if delta == delta else "）"
+        s += f"，带来营收 ¥{rev:,.0f}。" if rev == rev else "。"
+        churned = (
+            f"其中流失用户 {last.churned_users:,} 名，回流 {last.reactivated_churned:,} 名"
+            f"（{last.churned_reactivation_rate:.1%}）。"
+        )
+        return [s, churned]
+    s = (
+        f"{last.reactivated_users:,} of {last.silent_users:,} silent users came back "
+        f"({last.reactivation_rate:.1%}"
+    )
+    s += f", {delta:+.1f} pt on the period before)" if delta == delta else ")"
+    s += f", bringing ¥{rev:,.0f} of revenue." if rev == rev else "."
+    churned = (
+        f"Of {last.churned_users:,} churned users, {last.reactivated_churned:,} came back "
+        f"({last.churned_reactivation_rate:.1%})."
+    )
+    return [s, churned]

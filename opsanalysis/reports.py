@@ -20,6 +20,7 @@ import pandas as pd
 from ._io import atomic_output
 from ._labels import section
 from .display import (
+    channel_quality_html,
     experiment_table_html,
     experiments_overview_html,
     health_html,
@@ -160,6 +161,9 @@ class ReportContext:
         )
         lines = [f"{names[r.tier]}: {r.users:,} ({r.share:.1%})" for r in last.itertuples()]
         self.show_findings(lines)
+
+    def show_channel_quality(self, quality: pd.DataFrame) -> None:
+        self._html(channel_quality_html(quality, self.language))
 
     def show_exports(self, exported: pd.DataFrame | None) -> None:
         """Say where segment lists were written (never the user ids themselves)."""

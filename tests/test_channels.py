@@ -78,3 +78,23 @@ def test_channel_quality_by_hand():
         b.roi,
     ] == pytest.approx([1, 1.0, 0.0, 1.0, 50.0, 50.0, 50.0, 1.0])
     assert np.isnan(b.invites_per_inviter) and got["complete"].all()
+
+
+def test_until_lets_cohorts_mature():
+    users = pd.DataFrame(
+        {"user_id": [1], "channel": ["a"], "registered_at": pd.to_datetime(["2025-11-01 10:00"])}
+    )
+    orders = pd.DataFrame(
+        {
+            "order_id": [1],
+            "user_id": [1],
+            "amount": [10.0],
+            "order_time": pd.to_datetime(["2025-11-20"]),
+        }
+    )
+    src = oa.connect(users=users, orders=orders)
+    early = oa.channel_quality(src, start="2025-11-01", end="2025-11-07")
+    late = oa.channel_quality(src, start="2025-11-01", end="2025-11-07", until="2025-12-31")
+    # the 11-20 order is after end but inside until; the 30-day horizon ends 12-01
+    assert early["first_order_rate"].tolist() == [0.0] and not early["complete"].iloc[0]
+    assert late["first_order_rate"].tolist() == [1.0] and late["complete"].iloc[0]

@@ -129,6 +129,18 @@ def test_weekly_report_activity_section(weekly_html, tiny_demo):
     assert f"High activity (4+ active days): {high.users:,} ({high.share:.1%})" in text
 
 
+def test_weekly_report_reactivation_and_channels(weekly_html, tiny_demo):
+    text = _text(weekly_html.read_text(encoding="utf-8"))
+    src = oa.connect(str(tiny_demo))
+    react = oa.reactivation(src, start="2025-09-29", end="2025-11-23")
+    for sentence in oa.reactivation_findings(react):
+        assert sentence in text
+    quality = oa.channel_quality(src, start="2025-09-22", end="2025-10-19", until="2025-11-23")
+    assert "Channel quality" in text
+    for r in quality.itertuples():
+        assert f"{r.channel} {r.new_users:,} {r.d1_retention:.1%} {r.d7_retention:.1%}" in text
+
+
 def test_weekly_report_retention_sections(weekly_html, tiny_demo):
     text = _text(weekly_html.read_text(encoding="utf-8"))
     assert "Weekly cohort retention" in text and "New-user retention by channel" in text
