@@ -36,14 +36,11 @@ from .exceptions import (
 )
 from .experiments import (
     ExperimentHealth,
-    adjust_p_values,
-    chi_square_test,
     experiment_health,
     experiment_overview,
     experiment_results,
     mann_whitney,
     primary_results,
-    srm_test,
 )
 from .kpi import OVERVIEW_METRICS, daily_kpis, kpi_overview, period_kpis
 from .narrative import (
@@ -90,6 +87,7 @@ from .segments import (
     segment_migration,
     segment_summary,
 )
+from .significance import adjust_p_values, chi_square_test, srm_test
 from .source import Source, connect
 from .validation import DataContractWarning, ValidationReport, validate
 

@@ -4,7 +4,7 @@ are active. Everything is counted in the engine on distinct (user, day) activity
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import ibis
@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ._checks import check_one_of
+from ._time import midnight
 from .exceptions import ParamsError
 from .kpi import active_events
 from .periods import period_containing
@@ -26,10 +27,6 @@ __all__ = [
     "activity_tiers",
     "activity_by_hour",
 ]
-
-
-def _ts(d: date) -> datetime:
-    return datetime.combine(d, time())
 
 
 def _range(src: Source, start: Any, end: Any) -> tuple[date, date]:
@@ -48,8 +45,8 @@ def _active_days(src: Source, lo: date, hi: date) -> ibis.Table:
     """Distinct (user_id, day) with an active event in [lo, hi] (days inclusive)."""
     ev = active_events(src)
     ev = ev.filter(
-        (ev.event_time >= ibis.literal(_ts(lo)))
-        & (ev.event_time < ibis.literal(_ts(hi + timedelta(days=1))))
+        (ev.event_time >= ibis.literal(midnight(lo)))
+        & (ev.event_time < ibis.literal(midnight(hi + timedelta(days=1))))
     )
     return ev.select(user_id=ev.user_id, day=ev.event_time.date()).distinct()
 
@@ -284,8 +281,8 @@ def activity_by_hour(data: Any, *, start: Any = None, end: Any = None) -> pd.Dat
     lo, hi = _range(src, start, end)
     ev = active_events(src)
     ev = ev.filter(
-        (ev.event_time >= ibis.literal(_ts(lo)))
-        & (ev.event_time < ibis.literal(_ts(hi + timedelta(days=1))))
+        (ev.event_time >= ibis.literal(midnight(lo)))
+        & (ev.event_time < ibis.literal(midnight(hi + timedelta(days=1))))
     )
     wd = ev.event_time.date().day_of_week.index()  # Monday = 0 on every backend
     t = ev.select(user_id=ev.user_id, weekday=wd, hour=ev.event_time.hour())

@@ -9,7 +9,8 @@ import ibis
 import numpy as np
 import pandas as pd
 
-from .activity import _range, _ts
+from ._time import midnight
+from .activity import _range
 from .kpi import active_events, paid_orders
 from .source import as_source
 
@@ -66,11 +67,11 @@ def channel_quality(
     )
     cfg = src.params.raw["channels"]
     horizon = int(cfg["horizon_days"])
-    reg_end = ibis.literal(_ts(hi + timedelta(days=1)))
+    reg_end = ibis.literal(midnight(hi + timedelta(days=1)))
     last = max(hi, pd.Timestamp(until).date()) if until is not None else hi
-    end_ts = ibis.literal(_ts(last + timedelta(days=1)))
+    end_ts = ibis.literal(midnight(last + timedelta(days=1)))
     u = src.table("users")
-    u = u.filter((u.registered_at >= ibis.literal(_ts(lo))) & (u.registered_at < reg_end))
+    u = u.filter((u.registered_at >= ibis.literal(midnight(lo))) & (u.registered_at < reg_end))
     u = u.select("user_id", "registered_at", channel=u.channel.fill_null("(unknown)"))
     base = src.execute(
         u.group_by("channel").aggregate(new_users=u.count(), last_reg=u.registered_at.max())
@@ -121,7 +122,7 @@ def channel_quality(
         ev = src.table("events")
         inv = ev.filter(
             (ev.event == cfg["invite_event"])
-            & (ev.event_time >= ibis.literal(_ts(lo)))
+            & (ev.event_time >= ibis.literal(midnight(lo)))
             & (ev.event_time < end_ts)
         )
         r = src.execute(inv.aggregate(invites=inv.count(), inviters=inv.user_id.nunique())).iloc[0]

@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 
 from ._checks import check_one_of
-from .activity import _active_days, _periods, _range, _ts
+from ._time import midnight
+from .activity import _active_days, _periods, _range
 from .kpi import paid_orders
 from .retention import _py_shift
 from .source import as_source
@@ -98,8 +99,8 @@ def reactivation(
         revenue = np.nan
         if orders is not None:
             o = orders.filter(
-                (orders.order_time >= ibis.literal(_ts(ps)))
-                & (orders.order_time < ibis.literal(_ts(min(pe, hi + timedelta(days=1)))))
+                (orders.order_time >= ibis.literal(midnight(ps)))
+                & (orders.order_time < ibis.literal(midnight(min(pe, hi + timedelta(days=1)))))
             )
             returners = j.filter(j.back == 1).select("user_id")
             paid = o.semi_join(returners, o.user_id == returners.user_id)

@@ -6,13 +6,14 @@ monetary_value table that ``lifetimes`` and ``pymc-marketing`` fit, aggregated i
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import ibis
 import pandas as pd
 
 from ._checks import check_one_of
+from ._time import midnight
 from .exceptions import ParamsError
 from .kpi import paid_orders
 from .source import as_source
@@ -22,14 +23,10 @@ __all__ = ["btyd_summary"]
 _UNIT_DAYS = {"D": 1.0, "W": 7.0}
 
 
-def _ts(d: date) -> datetime:
-    return datetime.combine(d, time())
-
-
 def _purchase_days(src: Any, until: date) -> ibis.Table:
     """One row per customer and purchase day up to ``until`` inclusive: the day's summed amount."""
     od = paid_orders(src)
-    od = od.filter(od.order_time < ibis.literal(_ts(until + timedelta(days=1))))
+    od = od.filter(od.order_time < ibis.literal(midnight(until + timedelta(days=1))))
     daily = od.group_by(user_id=od.user_id, day=od.order_time.date()).aggregate(
         value=od.amount.sum()
     )

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import ibis
 import pandas as pd
 from scipy import stats
-from statsmodels.stats.multitest import multipletests
 
 from ._checks import check_one_of
+from ._time import midnight
 from .abtest import (
     ABTestResult,
     CupedStats,
@@ -29,18 +29,16 @@ from .abtest import (
 )
 from .exceptions import DataContractError, ParamsError
 from .kpi import paid_orders
+from .significance import adjust_p_values, chi_square_test, srm_test
 from .source import Source, as_source
 
 __all__ = [
     "BUILTIN_METRICS",
     "ExperimentHealth",
-    "adjust_p_values",
     "experiment_health",
     "experiment_results",
     "experiment_overview",
     "primary_results",
-    "srm_test",
-    "chi_square_test",
     "mann_whitney",
 ]
 
@@ -51,36 +49,6 @@ BUILTIN_METRICS = {
     "orders": ("mean", "paid orders after assignment"),
     "revenue_per_order": ("ratio", "paid amount / paid orders after assignment"),
 }
-
-
-def _ts(d: date) -> datetime:
-    return datetime.combine(d, time())
-
-
-def srm_test(counts: dict[str, int], expected: dict[str, float] | None = None) -> float:
-    """Chi-square goodness-of-fit p-value of assignment counts against the expected split.
-
-    >>> round(srm_test({"control": 5000, "treatment": 4800}), 4)
-    0.0434
-    """
-    names = list(counts)
-    observed = [counts[k] for k in names]
-    weights = [1.0] * len(names) if expected is None else [float(expected[k]) for k in names]
-    total, wsum = sum(observed), sum(weights)
-    return float(stats.chisquare(observed, [total * w / wsum for w in weights]).pvalue)
-
-
-def adjust_p_values(p_values: list[float], method: str = "holm") -> list[float]:
-    """Adjust p-values for multiple comparisons: ``holm`` (default), ``bh`` or ``none``.
-
-    >>> [round(p, 3) for p in adjust_p_values([0.01, 0.04, 0.03], "holm")]
-    [0.03, 0.06, 0.06]
-    """
-    check_one_of("correction", method, ["holm", "bh", "none"])
-    if method == "none" or not p_values:
-        return list(p_values)
-    adjusted = multipletests(p_values, method="holm" if method == "holm" else "fdr_bh")[1]
-    return [float(p) for p in adjusted]
 
 
 @dataclass(frozen=True)
@@ -117,9 +85,9 @@ class ExperimentHealth:
 def _assigned_users(src: Source, experiment_id: str, start: date | None, end: date) -> ibis.Table:
     a = src.table("assignments")
     a = a.filter(a.experiment_id == experiment_id)
-    a = a.filter(a.assigned_at < ibis.literal(_ts(end + timedelta(days=1))))
+    a = a.filter(a.assigned_at < ibis.literal(midnight(end + timedelta(days=1))))
     if start is not None:
-        a = a.filter(a.assigned_at >= ibis.literal(_ts(start)))
+        a = a.filter(a.assigned_at >= ibis.literal(midnight(start)))
     return a.group_by("user_id").aggregate(
         n_variants=a.variant.nunique(), variant=a.variant.min(), assigned_at=a.assigned_at.min()
     )
@@ -205,7 +173,7 @@ def _per_user(
     src: Source, users: ibis.Table, metrics: list[str], end: date, pre_days: int
 ) -> ibis.Table:
     """One row per user: variant and, per metric, the value after assignment and before it."""
-    end_lit = ibis.literal(_ts(end + timedelta(days=1)))
+    end_lit = ibis.literal(midnight(end + timedelta(days=1)))
     out = users.select("user_id", "variant", "assigned_at")
     pre = timedelta(days=pre_days)
     needs_orders = any(m in BUILTIN_METRICS for m in metrics)
@@ -464,16 +432,6 @@ def primary_results(results: pd.DataFrame) -> pd.DataFrame:
     return results[keep].reset_index(drop=True)
 
 
-def chi_square_test(successes: dict[str, int], totals: dict[str, int]) -> float:
-    """Chi-square test of equal conversion across all variants (more than two); p-value.
-
-    >>> round(chi_square_test({"a": 100, "b": 120, "c": 90}, {"a": 1000, "b": 1000, "c": 1000}), 4)
-    0.0806
-    """
-    table = [[successes[k], totals[k] - successes[k]] for k in successes]
-    return float(stats.chi2_contingency(table, correction=False)[1])
-
-
 def mann_whitney(
     data: Any,
     experiment_id: str,
@@ -543,7 +501,7 @@ def experiment_overview(
     src = as_source(data, "assignments")
     end_d = _end_of(src, end)
     a = src.table("assignments")
-    a = a.filter(a.assigned_at < ibis.literal(_ts(end_d + timedelta(days=1))))
+    a = a.filter(a.assigned_at < ibis.literal(midnight(end_d + timedelta(days=1))))
     ids = src.execute(a.select("experiment_id").distinct().order_by("experiment_id"))
     metric = metric or src.params.experiments["metrics"][0]
     rows = []

@@ -5,7 +5,7 @@ Every figure is aggregated in the engine; pandas receives one row per metric or 
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date
 from typing import Any
 
 import ibis
@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ._checks import check_one_of
+from ._time import midnight
 from .periods import Period, latest_complete_period, parse_period
 from .source import Source, as_source
 
@@ -50,13 +51,9 @@ OVERVIEW_COLUMNS = [
 ]
 
 
-def _ts(d: date) -> datetime:
-    return datetime.combine(d, time())
-
-
 def _between(col: ibis.TimestampValue, start: date, end: date) -> ibis.BooleanValue:
     """``start <= col < end`` on wall-clock timestamps (end exclusive)."""
-    return (col >= ibis.literal(_ts(start))) & (col < ibis.literal(_ts(end)))
+    return (col >= ibis.literal(midnight(start))) & (col < ibis.literal(midnight(end)))
 
 
 def active_events(src: Source) -> ibis.Table:

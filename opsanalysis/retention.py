@@ -7,7 +7,7 @@ event. Only events up to the end of ``end`` count, so a past period's figures ne
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import ibis
@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ._checks import check_one_of
+from ._time import midnight
 from .exceptions import ParamsError
 from .periods import period_containing
 from .source import Source, as_source
@@ -29,10 +30,6 @@ __all__ = [
 PERIODS = ("day", "week", "month", "quarter")
 
 
-def _ts(d: date) -> datetime:
-    return datetime.combine(d, time())
-
-
 def _names(value: str | list[str] | None, src: Source) -> list[str] | None:
     if value is None:
         return src.params.active_events
@@ -41,7 +38,7 @@ def _names(value: str | list[str] | None, src: Source) -> list[str] | None:
 
 def _events(src: Source, names: list[str] | None, end: date) -> ibis.Table:
     ev = src.table("events")
-    ev = ev.filter(ev.event_time < ibis.literal(_ts(end + timedelta(days=1))))
+    ev = ev.filter(ev.event_time < ibis.literal(midnight(end + timedelta(days=1))))
     return ev if names is None else ev.filter(ev.event.isin(names))
 
 
@@ -169,7 +166,7 @@ def cohort_retention(
     if cohort == "registered":
         u = src.table("users")
         members = u.select(user_id=u.user_id, c=pstart(u.registered_at), t0=u.registered_at)
-        members = members.filter(members.t0 < ibis.literal(_ts(end_d + timedelta(days=1))))
+        members = members.filter(members.t0 < ibis.literal(midnight(end_d + timedelta(days=1))))
     elif cohort == "first":
         f = start_ev.group_by("user_id").aggregate(t0=start_ev.event_time.min())
         members = f.select("user_id", c=pstart(f.t0), t0="t0")
@@ -362,7 +359,7 @@ def new_user_retention(
     src = as_source(data, ("events", "users"))
     end_d = pd.Timestamp(end).date() if end is not None else src.last_timestamp().date()
     u = src.table("users")
-    u = u.filter(u.registered_at < ibis.literal(_ts(end_d + timedelta(days=1))))
+    u = u.filter(u.registered_at < ibis.literal(midnight(end_d + timedelta(days=1))))
     ev = _events(src, src.params.active_events, end_d)
     cols = [by] if by else []
     members = u.select(

@@ -6,7 +6,7 @@ The per-user table is aggregated in the engine from ``orders``; scoring works on
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import ibis
@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ._checks import check_one_of
+from ._time import midnight
 from .exceptions import ParamsError
 from .kpi import active_events, paid_orders
 from .params import Params, load_params
@@ -37,10 +38,6 @@ _CODES = np.array([f"{i:03d}" for i in range(1000)], dtype=object)  # "111" ... 
 
 def _as_date(value: date | datetime | str) -> date:
     return pd.Timestamp(value).date()
-
-
-def _ts(d: date) -> datetime:
-    return datetime.combine(d, time())
 
 
 def _days_between(later: ibis.DateValue, earlier: ibis.DateValue) -> ibis.IntegerValue:
@@ -91,12 +88,12 @@ def rfm_table(data: Any, *, as_of: date | str, window: int | str | None = None) 
     day = _as_date(as_of)
     window = src.params.rfm["window_days"] if window is None else window
     od = paid_orders(src)
-    od = od.filter(od.order_time < ibis.literal(_ts(day + timedelta(days=1))))
+    od = od.filter(od.order_time < ibis.literal(midnight(day + timedelta(days=1))))
     if window is not None:
         days = int(str(window).rstrip("dD"))
         if days < 1:
             raise ParamsError(f"window={window!r} must be a positive number of days, e.g. 365.")
-        od = od.filter(od.order_time >= ibis.literal(_ts(day - timedelta(days=days - 1))))
+        od = od.filter(od.order_time >= ibis.literal(midnight(day - timedelta(days=days - 1))))
     as_of_lit = ibis.literal(day)
     per_user = od.group_by("user_id").aggregate(
         frequency=od.count(),
@@ -306,8 +303,8 @@ def value_activity_table(data: Any, *, as_of: date | str, window: int | str = 30
     day = _as_date(as_of)
     days = int(str(window).rstrip("dD"))
     lo, hi = (
-        ibis.literal(_ts(day - timedelta(days=days - 1))),
-        ibis.literal(_ts(day + timedelta(days=1))),
+        ibis.literal(midnight(day - timedelta(days=days - 1))),
+        ibis.literal(midnight(day + timedelta(days=1))),
     )
     ev = active_events(src)
     ev = ev.filter((ev.event_time >= lo) & (ev.event_time < hi))

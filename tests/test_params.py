@@ -30,7 +30,10 @@ def test_nested_merge_keeps_sibling_defaults():
 @pytest.mark.parametrize(
     ("given", "match"),
     [
-        ({"langauge": "zh"}, r"Unknown params key 'langauge'. Known keys here: activity, alerts, channels"),
+        (
+            {"langauge": "zh"},
+            r"Unknown params key 'langauge'. Known keys here: activity, alerts, channels",
+        ),
         ({"events": {"activ": []}}, r"Unknown params key 'events.activ'"),
         ({"language": "fr"}, r"language='fr' is not allowed; choose one of 'en', 'zh'"),
         (
