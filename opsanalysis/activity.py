@@ -88,8 +88,10 @@ def active_users(
     src = as_source(data, "events")
     lo, hi = _range(src, start, end)
     days, keys = _with_by(src, _active_days(src, lo, hi), by)
-    p = days.mutate(p=_period_start(days.day, period, "monday"))
-    out = src.execute(p.group_by(["p", *keys]).aggregate(active_users=p.user_id.nunique()))
+    p = days.select("user_id", *keys, p=_period_start(days.day, period, "monday"))
+    if period != "day":  # (user, day) is distinct already; (user, week) needs one more pass
+        p = p.distinct()
+    out = src.execute(p.group_by(["p", *keys]).aggregate(active_users=p.count()))
     out["p"] = pd.to_datetime(out["p"])
     grid_p = pd.to_datetime(_periods(lo, hi, period))
     groups = sorted(out[by].dropna().unique()) if by else [None]

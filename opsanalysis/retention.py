@@ -162,51 +162,67 @@ def cohort_retention(
     def pstart(ts: ibis.TimestampValue) -> ibis.DateValue:
         return _period_start(ts.date(), period, week_start)
 
-    # members: one row per (user, cohort period), with the time the cohort began for the user
-    if cohort == "registered":
-        u = src.table("users")
-        members = u.select(user_id=u.user_id, c=pstart(u.registered_at), t0=u.registered_at)
-        members = members.filter(members.t0 < ibis.literal(midnight(end_d + timedelta(days=1))))
-    elif cohort == "first":
-        f = start_ev.group_by("user_id").aggregate(t0=start_ev.event_time.min())
-        members = f.select("user_id", c=pstart(f.t0), t0="t0")
-    else:
-        members = start_ev.group_by(
-            user_id=start_ev.user_id, c=pstart(start_ev.event_time)
-        ).aggregate(t0=start_ev.event_time.min())
-    members = members.filter((members.c >= lo) & (members.c <= hi))
-    keys = ["c"]
-    if by is not None:
-        users = src.table("users")
-        if by not in users.columns:
-            raise ParamsError(
-                f"by={by!r} is not a column of table 'users'; it has {', '.join(users.columns)}."
-            )
-        members = members.left_join(users.select("user_id", by), "user_id").select(members, by)
-        keys.append(by)
-    sizes = src.execute(members.group_by(keys).aggregate(cohort_size=members.count()))
+    # distinct (user, period) first, as the engine notes advise: joins then work on
+    # user-periods, not on raw events; tmax lets a registration cohort count period 0 only
+    # from the registration on
+    unit = (lambda ts: ts.date()) if brackets is not None else pstart
+    acts = ret.group_by(user_id=ret.user_id, p=unit(ret.event_time)).aggregate(
+        tmax=ret.event_time.max()
+    )
+    with src.materialized(acts) as acts:
+        # members: one row per (user, cohort period)
+        if cohort == "registered":
+            u = src.table("users")
+            members = u.select(user_id=u.user_id, c=pstart(u.registered_at), t0=u.registered_at)
+            members = members.filter(members.t0 < ibis.literal(midnight(end_d + timedelta(days=1))))
+        else:
+            if _names(start_event, src) == _names(return_event, src):
+                # start and return events are the same: one pass over the events serves both
+                starts = acts.select("user_id", c=acts.p)
+            else:
+                starts = start_ev.select(user_id=start_ev.user_id, c=pstart(start_ev.event_time))
+                starts = starts.distinct()
+            if cohort == "first":
+                starts = starts.group_by("user_id").aggregate(c=starts.c.min())
+            members = starts
+        members = members.filter((members.c >= lo) & (members.c <= hi))
+        keys = ["c"]
+        if by is not None:
+            users = src.table("users")
+            if by not in users.columns:
+                raise ParamsError(
+                    f"by={by!r} is not a column of table 'users'; it has {', '.join(users.columns)}."
+                )
+            members = members.left_join(users.select("user_id", by), "user_id").select(members, by)
+            keys.append(by)
+        sizes = src.execute(members.group_by(keys).aggregate(cohort_size=members.count()))
 
-    r = ret.select(user_id=ret.user_id, t=ret.event_time)
-    j = members.inner_join(r, members.user_id == r.user_id)
-    if cohort == "registered":
-        j = j.filter(j.t >= j.t0)  # period 0 (and later) counts from the registration on
-    else:
-        j = j.filter(pstart(j.t) >= j.c)
-    if brackets is not None:
-        k = j.t.date().delta(j.c, unit="day")
-    else:
-        k = _period_index(pstart(j.t), period) - _period_index(j.c, period)
-    if brackets is not None and kind == "on":
-        # a user counts once per bracket: map the day to the bracket's first day
-        spans = [(0, 0)] + [(a, b) for _, a, b in _bracket_labels(brackets)]
-        k = ibis.cases(*[((k >= a) & (k <= b), a) for a, b in spans], else_=None)
-    hits = j.select(*[j[c] for c in keys], user_id=j.user_id, k=k)
-    hits = hits.filter(hits.k.notnull()).distinct()
-    if kind == "on":
-        counts = src.execute(hits.group_by([*keys, "k"]).aggregate(users=hits.count()))
-    else:
-        last = hits.group_by([*keys, "user_id"]).aggregate(k=hits.k.max())
-        counts = src.execute(last.group_by([*keys, "k"]).aggregate(users=last.count()))
+        j = members.inner_join(acts, members.user_id == acts.user_id)
+        if cohort == "registered":  # period 0 counts from the registration on
+            j = j.filter(
+                (j.p > j.c) | ((j.p == j.c) & (j.tmax >= j.t0))
+                if brackets is None
+                else (j.p > j.t0.date()) | ((j.p == j.t0.date()) & (j.tmax >= j.t0))
+            )
+        else:
+            j = j.filter(j.p >= j.c)
+        if brackets is not None:
+            k = j.p.delta(j.c, unit="day")
+            if kind == "on":
+                # a user counts once per bracket: map the day to the bracket's first day
+                spans = [(0, 0)] + [(a, b) for _, a, b in _bracket_labels(brackets)]
+                k = ibis.cases(*[((k >= a) & (k <= b), a) for a, b in spans], else_=None)
+        else:
+            k = _period_index(j.p, period) - _period_index(j.c, period)
+        hits = j.select(*[j[c] for c in keys], user_id=j.user_id, k=k)
+        hits = hits.filter(hits.k.notnull())
+        if brackets is not None:
+            hits = hits.distinct()  # several days fall in one bracket
+        if kind == "on":
+            counts = src.execute(hits.group_by([*keys, "k"]).aggregate(users=hits.count()))
+        else:
+            last = hits.group_by([*keys, "user_id"]).aggregate(k=hits.k.max())
+            counts = src.execute(last.group_by([*keys, "k"]).aggregate(users=last.count()))
     return _assemble(
         sizes, counts, keys, by, period, week_start, end_d, cohort, kind, brackets, max_periods
     )

@@ -7,7 +7,10 @@ executes them, and only small results come back to pandas.
 
 from __future__ import annotations
 
+import uuid
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -44,6 +47,7 @@ def _set_session_timezone(backend: BaseBackend, tz: str) -> None:
     try:
         if name == "duckdb":
             backend.raw_sql(f"SET TimeZone = '{tz}'")
+            backend.raw_sql("SET enable_progress_bar = false")  # keep notebook output clean
         elif name == "pyspark":
             backend._session.conf.set("spark.sql.session.timeZone", tz)
     except Exception as exc:  # pragma: no cover - depends on the backend's permissions
@@ -137,6 +141,34 @@ class Source:
                 if p.severity == "warning":
                     warnings.warn(p.message, DataContractWarning, stacklevel=2)
         return prepared.table
+
+    @contextmanager
+    def materialized(self, expr: ibis.Table) -> Iterator[ibis.Table]:
+        """Compute ``expr`` once into a temporary table of the backend for several queries.
+
+        The table is dropped on leaving the block. Backends that cannot create temporary
+        tables get the expression back unchanged (it is then recomputed by each query).
+        """
+        name = f"oa_tmp_{uuid.uuid4().hex[:12]}"
+        try:
+            table = self.backend.create_table(name, expr, temp=True)
+        except Exception:  # a backend without temporary tables: recompute instead
+            yield expr
+            return
+        try:
+            yield table
+        finally:
+            self._drop_temp(name)
+
+    def _drop_temp(self, name: str) -> None:
+        try:
+            if getattr(self.backend, "name", "") == "duckdb":
+                # ibis 12's drop_table emits SQL that DuckDB 1.5 rejects
+                self.backend.raw_sql(f'DROP TABLE IF EXISTS "{name}"')
+            else:
+                self.backend.drop_table(name, force=True)
+        except Exception as exc:  # pragma: no cover - best effort clean-up
+            warnings.warn(f"Could not drop the temporary table {name}: {exc}", stacklevel=3)
 
     def execute(self, expr: Any) -> Any:
         """Run an Ibis expression on the backend; tables come back as pandas DataFrames."""

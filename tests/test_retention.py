@@ -285,3 +285,9 @@ def test_heatmap_marks_incomplete_cells(src):
     # W45: 100%, 33% (user 1 in W46), 33%* (only user 1's 11-20 event counts; W47 unfinished)
     assert texts[:3] == ["100%", "33%", "33%*"]
     assert sum(t.endswith("*") for t in texts) == 3
+
+
+def test_no_temporary_table_is_left_behind(src):
+    before = set(src.backend.list_tables())
+    oa.cohort_retention(src, start="2025-11-03", end="2025-11-23")
+    assert not [t for t in set(src.backend.list_tables()) - before if t.startswith("oa_tmp")]
