@@ -42,6 +42,7 @@ from .experiments import (
     mann_whitney,
     primary_results,
 )
+from .funnel import funnel
 from .kpi import OVERVIEW_METRICS, daily_kpis, kpi_overview, period_kpis
 from .narrative import (
     experiment_verdict,
@@ -93,6 +94,7 @@ from .validation import DataContractWarning, ValidationReport, validate
 
 __all__ = [
     "ABTestResult",
+    "funnel",
     "channel_quality",
     "reactivation",
     "reactivation_findings",

@@ -37,6 +37,7 @@ SECTIONS: dict[str, dict[str, str]] = {
     "retention": {"en": "Weekly cohort retention", "zh": "周留存（同期群）"},
     "activity": {"en": "Activity and lifecycle", "zh": "用户活跃与生命周期"},
     "reactivation": {"en": "Silent users and reactivation", "zh": "沉默用户召回"},
+    "funnel": {"en": "Conversion funnel (7-day window)", "zh": "转化漏斗（7 天窗口）"},
     "channels": {
         "en": "Channel quality (signups of weeks -8 to -5, 30-day outcomes)",
         "zh": "渠道质量（第 -8 至 -5 周注册用户，30 天表现）",

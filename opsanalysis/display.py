@@ -25,6 +25,7 @@ __all__ = [
     "health_html",
     "new_user_retention_html",
     "channel_quality_html",
+    "funnel_html",
 ]
 
 
@@ -303,3 +304,37 @@ def channel_quality_html(quality: pd.DataFrame, language: str = "en") -> str:
         for r in quality.to_dict("records")
     ]
     return _table(head, rows, "oa-channels")
+
+
+def _duration(v: Any) -> str:
+    if v is None or pd.isna(v):
+        return "–"
+    secs = pd.Timedelta(v).total_seconds()
+    if secs < 3600:
+        return f"{secs / 60:.1f} min"
+    if secs < 86400:
+        return f"{secs / 3600:.1f} h"
+    return f"{secs / 86400:.1f} d"
+
+
+def funnel_html(result: pd.DataFrame, language: str = "en") -> str:
+    """:func:`~opsanalysis.funnel.funnel` as an HTML table."""
+    zh = language == "zh"
+    head = (
+        ["步骤", "事件", "用户数", "总转化率", "步骤转化率", "流失", "中位用时"]
+        if zh
+        else ["Step", "Event", "Users", "From first", "From previous", "Drop-off", "Median time"]
+    )
+    rows = [
+        [
+            (str(r["step"]), "right"),
+            (html.escape(str(r["event"])), "left"),
+            (f"{r['users']:,}", "right"),
+            (f"{r['conversion_from_first']:.1%}", "right"),
+            (f"{r['conversion_from_previous']:.1%}", "right"),
+            (f"{r['drop_off']:,}", "right"),
+            (_duration(r["median_time_from_previous"]), "right"),
+        ]
+        for r in result.to_dict("records")
+    ]
+    return _table(head, rows, "oa-funnel")

@@ -23,6 +23,7 @@ from .display import (
     channel_quality_html,
     experiment_table_html,
     experiments_overview_html,
+    funnel_html,
     health_html,
     kpi_table_html,
     new_user_retention_html,
@@ -161,6 +162,9 @@ class ReportContext:
         )
         lines = [f"{names[r.tier]}: {r.users:,} ({r.share:.1%})" for r in last.itertuples()]
         self.show_findings(lines)
+
+    def show_funnel(self, result: pd.DataFrame) -> None:
+        self._html(funnel_html(result, self.language))
 
     def show_channel_quality(self, quality: pd.DataFrame) -> None:
         self._html(channel_quality_html(quality, self.language))

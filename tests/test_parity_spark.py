@@ -180,3 +180,19 @@ def test_churn_and_channel_parity(spark, demo_parquet, tiny_demo):
     d = oa.channel_quality(duck, start="2025-10-01", end="2025-11-23")
     assert d["new_users"].sum() > 0
     _assert_same(d, oa.channel_quality(sp, start="2025-10-01", end="2025-11-23"), "channel_quality")
+
+
+def test_funnel_parity(spark, demo_parquet, tiny_demo):
+    duck = oa.connect(str(tiny_demo))
+    sp = _spark_source(spark, demo_parquet, "demo")
+    steps = ["view_product", "add_to_cart", "submit_order", "pay_order"]
+    for kw in (
+        dict(),
+        dict(order="strict"),
+        dict(window="1H", exclude=[("search", 1, 2)]),
+        dict(by="channel"),
+    ):
+        d = oa.funnel(duck, steps, start="2025-11-10", end="2025-11-23", **kw)
+        s = oa.funnel(sp, steps, start="2025-11-10", end="2025-11-23", **kw)
+        assert d["users"].iloc[-1] > 0
+        _assert_same(d, s, f"funnel {kw}")

@@ -141,6 +141,19 @@ def test_weekly_report_reactivation_and_channels(weekly_html, tiny_demo):
         assert f"{r.channel} {r.new_users:,} {r.d1_retention:.1%} {r.d7_retention:.1%}" in text
 
 
+def test_weekly_report_funnel(weekly_html, tiny_demo):
+    text = _text(weekly_html.read_text(encoding="utf-8"))
+    f = oa.funnel(
+        oa.connect(str(tiny_demo)),
+        ["view_product", "add_to_cart", "submit_order", "pay_order"],
+        start="2025-11-17",
+        end="2025-11-23",
+    )
+    assert "Conversion funnel" in text
+    for r in f.itertuples():
+        assert f"{r.step} {r.event} {r.users:,} {r.conversion_from_first:.1%}" in text
+
+
 def test_weekly_report_retention_sections(weekly_html, tiny_demo):
     text = _text(weekly_html.read_text(encoding="utf-8"))
     assert "Weekly cohort retention" in text and "New-user retention by channel" in text

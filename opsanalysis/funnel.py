@@ -1,0 +1,248 @@
+"""Conversion funnels with per-person semantics (PostHog's funnels are the reference).
+
+Every step-1 event inside [start, end] starts an attempt; each later step is matched to the
+earliest qualifying event within the conversion window measured from the attempt's step-1
+event (inclusive). A user counts once, at the furthest step any attempt reached. Only events
+inside [start, end] count, so a past period's funnel never changes. Matching runs in the engine:
+one join per step on the user's step events.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Any
+
+import ibis
+import numpy as np
+import pandas as pd
+
+from ._checks import check_one_of
+from ._time import midnight
+from .activity import _range
+from .exceptions import ParamsError
+from .source import as_source
+
+__all__ = ["funnel", "parse_window"]
+
+FUNNEL_COLUMNS = [
+    "step",
+    "event",
+    "users",
+    "conversion_from_first",
+    "conversion_from_previous",
+    "drop_off",
+    "median_time_from_previous",
+    "p90_time_from_previous",
+]
+
+
+def parse_window(window: str | timedelta) -> timedelta:
+    """``"7D"``, ``"24H"``, ``"30M"`` (minutes) or ``"90S"`` into a timedelta.
+
+    >>> parse_window("7D")
+    datetime.timedelta(days=7)
+    """
+    if isinstance(window, timedelta):
+        return window
+    m = re.fullmatch(r"\s*(\d+)\s*([DHMS])\s*", str(window).upper())
+    if not m:
+        raise ParamsError(f"window={window!r} is not a duration; write e.g. '7D', '24H' or '30M'.")
+    n, unit = int(m.group(1)), m.group(2)
+    return {
+        "D": timedelta(days=n),
+        "H": timedelta(hours=n),
+        "M": timedelta(minutes=n),
+        "S": timedelta(seconds=n),
+    }[unit]
+
+
+def funnel(
+    data: Any,
+    steps: list[str],
+    *,
+    window: str | timedelta = "7D",
+    start: Any = None,
+    end: Any = None,
+    by: str | None = None,
+    order: str = "ordered",
+    exclude: list[tuple[str, int, int]] | None = None,
+) -> pd.DataFrame:
+    """Users reaching each step of a funnel.
+
+    Parameters
+    ----------
+    data
+        A Source with events (and users for ``by``).
+    steps
+        Event names, in order (at least two).
+    window
+        Conversion window from each attempt's step-1 event, inclusive: a step exactly at the
+        window's end converts. ``"7D"``, ``"24H"``, ``"30M"``.
+    start, end
+        Only events from the start of ``start`` to the end of ``end`` count, for every step.
+    by
+        A users column to split the funnel by.
+    order
+        ``ordered`` (other events may come between steps) or ``strict`` (any other event of
+        the user between two steps breaks the attempt).
+    exclude
+        ``[(event, from_step, to_step)]`` with 1-based steps: an exclusion event after the
+        attempt's from-step and before its to-step (or before the window's end when the
+        to-step was not reached) spoils the attempt. A user whose best attempt is spoiled,
+        with no clean attempt reaching as far, leaves the funnel entirely.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per step (and ``by`` value): step (1-based), event, users (reaching at least
+        this step), conversion_from_first, conversion_from_previous, drop_off (users lost since
+        the previous step), median_time_from_previous and p90_time_from_previous (timedelta,
+        over the users reaching this step, on their best attempt: the earliest attempt that
+        reached their furthest step).
+
+    Notes
+    -----
+    Each later step takes the earliest event of that name at or after the previous step (the
+    greedy match, which no other choice can beat in an ordered funnel). One event advances an
+    attempt by at most one step: when a step repeats an earlier step's event name, its event
+    must come strictly later. Different steps at the same timestamp are taken in step order.
+    Durations are measured between the wall-clock timestamps.
+    """
+    check_one_of("order", order, ["ordered", "strict"])
+    steps = list(steps)
+    if len(steps) < 2:
+        raise ParamsError(f"A funnel needs at least two steps; got {steps!r}.")
+    w = parse_window(window)
+    src = as_source(data, "events")
+    lo, hi = _range(src, start, end)
+    ev = src.table("events")
+    ev = ev.filter(
+        (ev.event_time >= ibis.literal(midnight(lo)))
+        & (ev.event_time < ibis.literal(midnight(hi + timedelta(days=1))))
+    )
+    n = len(steps)
+    wlit = ibis.interval(seconds=int(w.total_seconds()))
+
+    if order == "strict":
+        # number every event of the user; steps at equal times come in step order
+        rank_of = ibis.cases(
+            *[(ev.event == s, i) for i, s in enumerate(dict.fromkeys(steps))], else_=len(steps)
+        )
+        ev = ev.mutate(
+            rn=ibis.row_number().over(
+                ibis.window(group_by=ev.user_id, order_by=[ev.event_time, rank_of, ev.event])
+            )
+        )
+    else:
+        ev = ev.filter(ev.event.isin(steps + [x[0] for x in exclude or []]))
+        ev = ev.mutate(rn=ibis.literal(0))
+
+    first = ev.filter(ev.event == steps[0])
+    att = first.select(user_id=first.user_id, t1=first.event_time, r1=first.rn).distinct()
+    att = att.mutate(t_1=att.t1, r_1=att.r1)
+    for i in range(1, n):
+        f = ev.filter(ev.event == steps[i])
+        e = f.select(uid=f.user_id, t=f.event_time, r=f.rn)
+        prev_t, prev_r = att[f"t_{i}"], att[f"r_{i}"]
+        cond = (att.user_id == e.uid) & (e.t <= att.t1 + wlit)
+        if order == "strict":
+            cond &= e.r == prev_r + 1
+        elif steps[i] in steps[:i]:
+            cond &= e.t > prev_t
+        else:
+            cond &= e.t >= prev_t
+        j = att.left_join(e, cond)
+        nxt = j.group_by([j.user_id, j.t1, j.r1]).aggregate(t=j.t.min(), r=j.r.min())
+        att = att.left_join(nxt, [att.user_id == nxt.user_id, att.t1 == nxt.t1, att.r1 == nxt.r1])
+        att = att.select(
+            *[c for c in att.columns if not c.endswith("_right") and c not in ("t", "r")],
+            **{
+                f"t_{i + 1}": ibis.ifelse(att[f"t_{i}"].isnull(), ibis.null("timestamp"), att.t),
+                f"r_{i + 1}": att.r,
+            },
+        ).view()  # end the join chain so the next step can join against it
+    reached = sum(att[f"t_{i}"].notnull().ifelse(1, 0) for i in range(1, n + 1))
+    att = att.mutate(reached=reached)
+
+    for k, (name, a, b) in enumerate(exclude or []):
+        if not (1 <= a < b <= n):
+            raise ParamsError(f"exclude {(name, a, b)}: steps must satisfy 1 <= from < to <= {n}.")
+        xs = ev.filter(ev.event == name)
+        x = xs.select(xu=xs.user_id, xt=xs.event_time)
+        until = ibis.coalesce(att[f"t_{b}"], att.t1 + wlit)
+        hit = att.inner_join(
+            x,
+            (att.user_id == x.xu)
+            & att[f"t_{a}"].notnull()
+            & (x.xt > att[f"t_{a}"])
+            & (x.xt < until),
+        )
+        flag = hit.select("user_id", "t1", "r1").distinct().mutate(**{f"x{k}": ibis.literal(1)})
+        att = att.left_join(flag, ["user_id", "t1", "r1"]).select(att, flag[f"x{k}"])
+    spoiled = ibis.literal(False)
+    for k in range(len(exclude or [])):
+        spoiled = spoiled | att[f"x{k}"].notnull()
+    att = att.mutate(spoiled=spoiled)
+
+    # per user: the best attempt, and whether a clean attempt reaches as far
+    best_w = ibis.window(
+        group_by=att.user_id, order_by=[ibis.desc(att.reached), att.spoiled, att.t1]
+    )
+    ranked = att.mutate(
+        pos=ibis.row_number().over(best_w),
+        best_all=att.reached.max().over(ibis.window(group_by=att.user_id)),
+        best_clean=att.spoiled.ifelse(0, att.reached).max().over(ibis.window(group_by=att.user_id)),
+    )
+    users = ranked.filter((ranked.pos == 0) & (ranked.best_clean >= ranked.best_all))
+    keys: list[str] = []
+    if by is not None:
+        u = src.table("users")
+        if by not in u.columns:
+            raise ParamsError(
+                f"by={by!r} is not a column of table 'users'; it has {', '.join(u.columns)}."
+            )
+        users = users.left_join(u.select("user_id", by), "user_id").select(users, by)
+        keys = [by]
+    aggs: dict[str, ibis.Value] = {}
+    for i in range(1, n + 1):
+        aggs[f"n{i}"] = (users.reached >= i).ifelse(1, 0).sum()
+        if i > 1:
+            secs = users[f"t_{i}"].epoch_seconds() - users[f"t_{i - 1}"].epoch_seconds()
+            secs = (users.reached >= i).ifelse(secs, ibis.null("int64")).cast("float64")
+            aggs[f"m{i}"] = secs.quantile(0.5)
+            aggs[f"q{i}"] = secs.quantile(0.9)
+    out = src.execute(users.group_by(keys).aggregate(**aggs) if keys else users.aggregate(**aggs))
+    return _tidy(out, steps, keys)
+
+
+def _tidy(out: pd.DataFrame, steps: list[str], keys: list[str]) -> pd.DataFrame:
+    rows = []
+    for rec in out.to_dict("records"):
+        first = int(rec["n1"] or 0)
+        prev = first
+        for i, name in enumerate(steps, start=1):
+            users = int(rec[f"n{i}"] or 0)
+
+            def dur(v: Any) -> Any:
+                return pd.NaT if v is None or pd.isna(v) else pd.Timedelta(seconds=float(v))
+
+            rows.append(
+                {
+                    **{k: rec[k] for k in keys},
+                    "step": i,
+                    "event": name,
+                    "users": users,
+                    "conversion_from_first": users / first if first else np.nan,
+                    "conversion_from_previous": users / prev if prev else np.nan,
+                    "drop_off": prev - users if i > 1 else 0,
+                    "median_time_from_previous": dur(rec.get(f"m{i}")) if i > 1 else pd.NaT,
+                    "p90_time_from_previous": dur(rec.get(f"q{i}")) if i > 1 else pd.NaT,
+                }
+            )
+            prev = users
+    cols = [*keys, *FUNNEL_COLUMNS]
+    df = pd.DataFrame(rows, columns=cols)
+    if keys:
+        df = df.sort_values([*keys, "step"], kind="stable")
+    return df.reset_index(drop=True)

@@ -1,0 +1,144 @@
+"""Funnels with per-person semantics, case by case (PostHog's funnel tests are the model)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+import opsanalysis as oa
+from opsanalysis.exceptions import ParamsError
+
+STEPS = ["view", "cart", "pay"]
+
+
+def _src(rows):
+    df = pd.DataFrame(rows, columns=["user_id", "event_time", "event"])
+    df["event_time"] = pd.to_datetime(df["event_time"])
+    return oa.connect(events=df)
+
+
+def _users(src, **kw):
+    kw.setdefault("start", "2025-11-01")
+    kw.setdefault("end", "2025-11-30")
+    return oa.funnel(src, kw.pop("steps", STEPS), **kw)["users"].tolist()
+
+
+def test_ordered_basics():
+    src = _src(
+        [
+            (1, "2025-11-03 10:00", "view"),
+            (1, "2025-11-03 10:05", "cart"),
+            (1, "2025-11-03 10:10", "pay"),
+            (2, "2025-11-03 10:00", "view"),
+            (2, "2025-11-03 10:10", "pay"),  # skips cart: step 1
+            (3, "2025-11-03 09:00", "cart"),
+            (3, "2025-11-03 10:00", "view"),  # cart before view
+            (4, "2025-11-03 10:00", "view"),
+            (4, "2025-11-11 10:00", "cart"),  # 8 days: too late
+            (5, "2025-11-03 10:00", "view"),
+            (5, "2025-11-10 10:00", "cart"),  # exactly 7 days: in
+            (6, "2025-11-03 10:00", "view"),
+            (6, "2025-11-03 10:00", "cart"),  # same instant
+        ]
+    )
+    assert _users(src) == [6, 3, 1]  # users 1, 5, 6 reach cart; only 1 pays
+    f = oa.funnel(src, STEPS, start="2025-11-01", end="2025-11-30")
+    assert f["conversion_from_previous"].tolist() == pytest.approx([1.0, 0.5, 1 / 3])
+    assert f["drop_off"].tolist() == [0, 3, 2]
+    # view -> cart: 5 min (1), 7 days (5), 0 (6): median 5 min; cart -> pay: 5 min
+    assert f["median_time_from_previous"].iloc[1] == pd.Timedelta(minutes=5)
+    assert f["median_time_from_previous"].iloc[2] == pd.Timedelta(minutes=5)
+    assert _users(src, window="24H") == [6, 2, 1]  # user 5's 7-day cart is out
+
+
+def test_a_user_counts_once_at_the_furthest_attempt():
+    src = _src(
+        [
+            (1, "2025-11-03 10:00", "view"),  # attempt 1 goes nowhere
+            (1, "2025-11-20 10:00", "view"),
+            (1, "2025-11-20 11:00", "cart"),
+            (1, "2025-11-21 11:00", "pay"),
+            (1, "2025-11-22 10:00", "view"),
+            (1, "2025-11-22 11:00", "cart"),
+        ]
+    )
+    f = oa.funnel(src, STEPS, start="2025-11-01", end="2025-11-30")
+    assert f["users"].tolist() == [1, 1, 1]
+    # the best attempt is the 11-20 one: cart after 1 h, pay 1 day later
+    assert f["median_time_from_previous"].tolist()[1:] == [
+        pd.Timedelta(hours=1),
+        pd.Timedelta(days=1),
+    ]
+
+
+def test_only_events_inside_the_range_count():
+    src = _src(
+        [
+            (1, "2025-10-31 23:00", "view"),
+            (1, "2025-11-01 01:00", "cart"),
+            (2, "2025-11-30 23:00", "view"),
+            (2, "2025-12-01 00:30", "cart"),
+        ]
+    )
+    # user 1's view is before the range; user 2's cart after it
+    assert _users(src, steps=["view", "cart"]) == [1, 0]
+
+
+def test_strict_order():
+    src = _src(
+        [
+            (1, "2025-11-03 10:00", "view"),
+            (1, "2025-11-03 10:01", "search"),
+            (1, "2025-11-03 10:02", "cart"),
+            (2, "2025-11-03 10:00", "view"),
+            (2, "2025-11-03 10:02", "cart"),
+        ]
+    )
+    assert _users(src, steps=["view", "cart"]) == [2, 2]
+    assert _users(src, steps=["view", "cart"], order="strict") == [2, 1]  # the search breaks 1
+
+
+def test_repeated_step_needs_a_later_event():
+    src = _src(
+        [
+            (1, "2025-11-03 10:00", "view"),
+            (2, "2025-11-03 10:00", "view"),
+            (2, "2025-11-03 10:30", "view"),
+        ]
+    )
+    assert _users(src, steps=["view", "view"]) == [2, 1]  # one event is one step
+
+
+def test_exclusions():
+    src = _src(
+        [
+            (1, "2025-11-03 10:00", "view"),
+            (1, "2025-11-03 10:01", "logout"),
+            (1, "2025-11-03 10:02", "cart"),
+            (2, "2025-11-03 10:00", "view"),
+            (2, "2025-11-03 10:01", "logout"),
+            (2, "2025-11-03 10:02", "cart"),
+            (2, "2025-11-10 10:00", "view"),
+            (2, "2025-11-10 10:02", "cart"),  # a clean attempt
+            (3, "2025-11-03 10:00", "view"),
+            (3, "2025-11-03 10:02", "cart"),
+            (3, "2025-11-03 10:05", "logout"),
+        ]
+    )
+    got = _users(src, steps=["view", "cart"], exclude=[("logout", 1, 2)])
+    # user 1's only attempt is spoiled: out entirely; 2 has a clean attempt; 3 logs out after
+    assert got == [2, 2]
+    with pytest.raises(ParamsError, match="steps must satisfy 1 <= from < to <= 2"):
+        _users(src, steps=["view", "cart"], exclude=[("logout", 2, 1)])
+
+
+def test_by_and_errors():
+    src = _src([(1, "2025-11-03 10:00", "view"), (1, "2025-11-03 10:05", "cart")])
+    users = pd.DataFrame({"user_id": [1], "registered_at": ["2025-11-01"], "channel": ["a"]})
+    src2 = oa.connect(events=src.raw("events"), users=users)
+    f = oa.funnel(src2, ["view", "cart"], start="2025-11-01", end="2025-11-30", by="channel")
+    assert f[["channel", "step", "users"]].values.tolist() == [["a", 1, 1], ["a", 2, 1]]
+    with pytest.raises(ParamsError, match="at least two steps"):
+        oa.funnel(src, ["view"])
+    with pytest.raises(ParamsError, match="window='a week' is not a duration"):
+        oa.funnel(src, ["view", "cart"], window="a week")
