@@ -42,7 +42,7 @@ from .experiments import (
     mann_whitney,
     primary_results,
 )
-from .funnel import funnel
+from .funnel import funnel, new_user_funnel
 from .kpi import OVERVIEW_METRICS, daily_kpis, kpi_overview, period_kpis
 from .narrative import (
     experiment_verdict,
@@ -95,6 +95,7 @@ from .validation import DataContractWarning, ValidationReport, validate
 __all__ = [
     "ABTestResult",
     "funnel",
+    "new_user_funnel",
     "channel_quality",
     "reactivation",
     "reactivation_findings",

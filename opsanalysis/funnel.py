@@ -21,9 +21,10 @@ from ._checks import check_one_of
 from ._time import midnight
 from .activity import _range
 from .exceptions import ParamsError
+from .kpi import active_events, paid_orders
 from .source import as_source
 
-__all__ = ["funnel", "parse_window"]
+__all__ = ["funnel", "new_user_funnel", "parse_window"]
 
 FUNNEL_COLUMNS = [
     "step",
@@ -84,8 +85,10 @@ def funnel(
     by
         A users column to split the funnel by.
     order
-        ``ordered`` (other events may come between steps) or ``strict`` (any other event of
-        the user between two steps breaks the attempt).
+        ``ordered`` (other events may come between steps), ``strict`` (any other event of
+        the user between two steps breaks the attempt) or ``any`` (the steps in any order
+        within the window: every step event starts an attempt, and row k counts users who did
+        k distinct steps within a window; its event column reads "k of n steps").
     exclude
         ``[(event, from_step, to_step)]`` with 1-based steps: an exclusion event after the
         attempt's from-step and before its to-step (or before the window's end when the
@@ -109,7 +112,7 @@ def funnel(
     must come strictly later. Different steps at the same timestamp are taken in step order.
     Durations are measured between the wall-clock timestamps.
     """
-    check_one_of("order", order, ["ordered", "strict"])
+    check_one_of("order", order, ["ordered", "strict", "any"])
     steps = list(steps)
     if len(steps) < 2:
         raise ParamsError(f"A funnel needs at least two steps; got {steps!r}.")
@@ -124,7 +127,9 @@ def funnel(
     n = len(steps)
     wlit = ibis.interval(seconds=int(w.total_seconds()))
 
-    if order == "strict":
+    if order == "any":
+        att = _any_order_attempts(ev, steps, wlit, exclude)
+    elif order == "strict":
         # number every event of the user; steps at equal times come in step order
         rank_of = ibis.cases(
             *[(ev.event == s, i) for i, s in enumerate(dict.fromkeys(steps))], else_=len(steps)
@@ -138,6 +143,23 @@ def funnel(
         ev = ev.filter(ev.event.isin(steps + [x[0] for x in exclude or []]))
         ev = ev.mutate(rn=ibis.literal(0))
 
+    if order != "any":
+        att = _ordered_attempts(ev, steps, wlit, order)
+    reached = sum(att[f"t_{i}"].notnull().ifelse(1, 0) for i in range(1, n + 1))
+    att = att.mutate(reached=reached)
+    att = _exclusions(att, ev, exclude, n, wlit)
+    return _count(
+        src,
+        att,
+        steps,
+        by,
+        labels=[f"{k} of {n} steps" for k in range(1, n + 1)] if order == "any" else steps,
+    )
+
+
+def _ordered_attempts(ev: ibis.Table, steps: list[str], wlit: Any, order: str) -> ibis.Table:
+    """One row per attempt with t_1..t_n (null once the attempt stops), greedy matching."""
+    n = len(steps)
     first = ev.filter(ev.event == steps[0])
     att = first.select(user_id=first.user_id, t1=first.event_time, r1=first.rn).distinct()
     att = att.mutate(t_1=att.t1, r_1=att.r1)
@@ -162,9 +184,37 @@ def funnel(
                 f"r_{i + 1}": att.r,
             },
         ).view()  # end the join chain so the next step can join against it
-    reached = sum(att[f"t_{i}"].notnull().ifelse(1, 0) for i in range(1, n + 1))
-    att = att.mutate(reached=reached)
+    return att
 
+
+def _any_order_attempts(ev: ibis.Table, steps: list[str], wlit: Any, exclude: Any) -> ibis.Table:
+    """Any order: each step event starts an attempt; t_k is the time of the k-th distinct step
+    done within the window."""
+    n = len(steps)
+    if exclude:
+        raise ParamsError("Exclusions need an ordered or strict funnel (order='ordered').")
+    if len(set(steps)) != n:
+        raise ParamsError(f"An any-order funnel needs distinct step events; got {steps!r}.")
+    e = ev.filter(ev.event.isin(steps))
+    e = e.mutate(s=ibis.cases(*[(e.event == name, i) for i, name in enumerate(steps)], else_=-1))
+    anchors = e.select(user_id=e.user_id, t1=e.event_time).distinct().mutate(r1=ibis.literal(0))
+    e2 = e.select(uid=e.user_id, t=e.event_time, s=e.s)
+    j = anchors.inner_join(
+        e2, (anchors.user_id == e2.uid) & (e2.t >= anchors.t1) & (e2.t <= anchors.t1 + wlit)
+    )
+    per = j.group_by([j.user_id, j.t1, j.r1, j.s]).aggregate(ts=j.t.min())
+    per = per.mutate(
+        k=ibis.row_number().over(
+            ibis.window(group_by=[per.user_id, per.t1], order_by=[per.ts, per.s])
+        )
+    )
+    return per.group_by(["user_id", "t1", "r1"]).aggregate(
+        **{f"t_{i + 1}": per.ts.max(where=per.k == i) for i in range(n)}
+    )
+
+
+def _exclusions(att: ibis.Table, ev: ibis.Table, exclude: Any, n: int, wlit: Any) -> ibis.Table:
+    """Flag attempts spoiled by an exclusion event between their from- and to-step."""
     for k, (name, a, b) in enumerate(exclude or []):
         if not (1 <= a < b <= n):
             raise ParamsError(f"exclude {(name, a, b)}: steps must satisfy 1 <= from < to <= {n}.")
@@ -184,7 +234,14 @@ def funnel(
     for k in range(len(exclude or [])):
         spoiled = spoiled | att[f"x{k}"].notnull()
     att = att.mutate(spoiled=spoiled)
+    return att
 
+
+def _count(
+    src: Any, att: ibis.Table, steps: list[str], by: str | None, labels: list[str]
+) -> pd.DataFrame:
+    """Users per step from their best attempt (and conversion times), optionally by ``by``."""
+    n = len(steps)
     # per user: the best attempt, and whether a clean attempt reaches as far
     best_w = ibis.window(
         group_by=att.user_id, order_by=[ibis.desc(att.reached), att.spoiled, att.t1]
@@ -213,7 +270,7 @@ def funnel(
             aggs[f"m{i}"] = secs.quantile(0.5)
             aggs[f"q{i}"] = secs.quantile(0.9)
     out = src.execute(users.group_by(keys).aggregate(**aggs) if keys else users.aggregate(**aggs))
-    return _tidy(out, steps, keys)
+    return _tidy(out, labels, keys)
 
 
 def _tidy(out: pd.DataFrame, steps: list[str], keys: list[str]) -> pd.DataFrame:
@@ -246,3 +303,57 @@ def _tidy(out: pd.DataFrame, steps: list[str], keys: list[str]) -> pd.DataFrame:
     if keys:
         df = df.sort_values([*keys, "step"], kind="stable")
     return df.reset_index(drop=True)
+
+
+def new_user_funnel(
+    data: Any,
+    *,
+    start: Any = None,
+    end: Any = None,
+    window: str | timedelta = "30D",
+    by: str | None = None,
+) -> pd.DataFrame:
+    """Register -> activate -> first order for users registered in [start, end].
+
+    Activation is the first event named in params ``events.activation`` after registering;
+    with no names set, the first active event on a later calendar day than the registration
+    (the user came back). The first order is the first paid order at or after activation.
+    Both must fall within ``window`` of the registration and before the end of ``end``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns of :func:`funnel`, with steps registered, activated and first_order.
+    """
+    src = as_source(data, ("users", "events"))
+    lo, hi = _range(src, start, end)
+    w = ibis.interval(seconds=int(parse_window(window).total_seconds()))
+    stop = ibis.literal(midnight(hi + timedelta(days=1)))
+    u = src.table("users")
+    u = u.filter((u.registered_at >= ibis.literal(midnight(lo))) & (u.registered_at < stop))
+    att = u.select(user_id=u.user_id, t1=u.registered_at, r1=ibis.literal(0))
+    names = src.params.raw["events"]["activation"]
+    ev = active_events(src) if not names else src.table("events")
+    ev = ev.filter(ev.event_time < stop)
+    if names:
+        ev = ev.filter(ev.event.isin(list(names)))
+    e = ev.select(uid=ev.user_id, t=ev.event_time)
+    cond = (att.user_id == e.uid) & (e.t <= att.t1 + w)
+    cond &= (e.t >= att.t1) if names else (e.t.date() > att.t1.date())
+    j = att.left_join(e, cond)
+    act = j.group_by([j.user_id, j.t1, j.r1]).aggregate(t_2=j.t.min())
+    att = act.mutate(t_1=act.t1)
+    if src.has("orders"):
+        od = paid_orders(src)
+        od = od.filter(od.order_time < stop)
+        o = od.select(ou=od.user_id, ot=od.order_time)
+        j = att.left_join(
+            o, (att.user_id == o.ou) & att.t_2.notnull() & (o.ot >= att.t_2) & (o.ot <= att.t1 + w)
+        )
+        att = j.group_by([j.user_id, j.t1, j.r1, j.t_1, j.t_2]).aggregate(t_3=j.ot.min())
+    else:
+        att = att.mutate(t_3=ibis.null("timestamp"))
+    reached = sum(att[f"t_{i}"].notnull().ifelse(1, 0) for i in range(1, 4))
+    att = att.mutate(reached=reached, spoiled=ibis.literal(False))
+    steps = ["registered", "activated", "first_order"]
+    return _count(src, att, steps, by, labels=steps)

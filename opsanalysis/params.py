@@ -43,7 +43,7 @@ DEFAULTS: dict[str, Any] = {
     "source": None,
     "tables": {},
     "columns": {},
-    "events": {"active": None, "conversion_steps": []},
+    "events": {"active": None, "conversion_steps": [], "activation": None},
     "orders": {"paid_statuses": ["paid"]},
     "targets": {},
     "alerts": {"pct_change": 0.15},

@@ -142,3 +142,82 @@ def test_by_and_errors():
         oa.funnel(src, ["view"])
     with pytest.raises(ParamsError, match="window='a week' is not a duration"):
         oa.funnel(src, ["view", "cart"], window="a week")
+
+
+def test_any_order():
+    src = _src(
+        [
+            (1, "2025-11-03 10:00", "cart"),
+            (1, "2025-11-03 10:05", "view"),
+            (1, "2025-11-03 10:20", "pay"),
+            (2, "2025-11-03 10:00", "pay"),
+            (2, "2025-11-12 10:00", "view"),  # 9 days apart
+            (3, "2025-11-03 10:00", "view"),
+            (3, "2025-11-03 10:01", "view"),  # one distinct step
+        ]
+    )
+    f = oa.funnel(src, STEPS, start="2025-11-01", end="2025-11-30", order="any")
+    assert f["users"].tolist() == [3, 1, 1]
+    assert f["event"].tolist() == ["1 of 3 steps", "2 of 3 steps", "3 of 3 steps"]
+    # user 1: first step at 10:00, second at 10:05, third at 10:20
+    assert f["median_time_from_previous"].tolist()[1:] == [
+        pd.Timedelta(minutes=5),
+        pd.Timedelta(minutes=15),
+    ]
+    assert _users(src, order="any", window="10D") == [3, 2, 1]
+    with pytest.raises(ParamsError, match="Exclusions need an ordered or strict funnel"):
+        _users(src, order="any", exclude=[("x", 1, 2)])
+
+
+def test_new_user_funnel_by_hand():
+    users = pd.DataFrame(
+        {
+            "user_id": [1, 2, 3, 4],
+            "registered_at": pd.to_datetime(
+                ["2025-11-03 10:00", "2025-11-03 11:00", "2025-11-04 09:00", "2025-11-05 09:00"]
+            ),
+        }
+    )
+    events = pd.DataFrame(
+        {
+            "user_id": [1, 1, 2, 3, 4],
+            "event": ["open"] * 5,
+            "event_time": pd.to_datetime(
+                [
+                    "2025-11-03 10:00",
+                    "2025-11-05 08:00",  # 1 comes back two days later
+                    "2025-11-03 12:00",  # 2 only on the registration day: not activated
+                    "2025-11-20 09:00",  # 3 comes back after 16 days
+                    "2025-12-10 09:00",
+                ]
+            ),
+        }
+    )  # 4 comes back after 35 days: outside 30 days
+    orders = pd.DataFrame(
+        {
+            "order_id": [1, 2, 3],
+            "user_id": [1, 2, 3],
+            "amount": [10.0, 10.0, 10.0],
+            "order_time": pd.to_datetime(
+                ["2025-11-06 10:00", "2025-11-04 10:00", "2025-11-19 10:00"]
+            ),
+        }
+    )
+    src = oa.connect(users=users, events=events, orders=orders)
+    f = oa.new_user_funnel(src, start="2025-11-01", end="2025-12-31")
+    # activated: 1 and 3; first order at or after activation: 1 (3 bought before coming back);
+    # registration to activation took 1 d 22 h (user 1) and 16 d (user 3): median 8 d 23 h
+    assert f["users"].tolist() == [4, 2, 1]
+    assert f["median_time_from_previous"].tolist()[1:] == [
+        pd.Timedelta(days=8, hours=23),
+        pd.Timedelta(days=1, hours=2),
+    ]
+    named = oa.connect(
+        users=users, events=events, orders=orders, params={"events": {"activation": ["open"]}}
+    )
+    # with activation events named, the registration-day event of 1 and 2 counts
+    assert oa.new_user_funnel(named, start="2025-11-01", end="2025-12-31")["users"].tolist() == [
+        4,
+        3,
+        2,
+    ]

@@ -196,3 +196,19 @@ def test_funnel_parity(spark, demo_parquet, tiny_demo):
         s = oa.funnel(sp, steps, start="2025-11-10", end="2025-11-23", **kw)
         assert d["users"].iloc[-1] > 0
         _assert_same(d, s, f"funnel {kw}")
+
+
+def test_any_order_and_new_user_funnel_parity(spark, demo_parquet, tiny_demo):
+    duck = oa.connect(str(tiny_demo))
+    sp = _spark_source(spark, demo_parquet, "demo")
+    steps = ["view_product", "add_to_cart", "submit_order"]
+    _assert_same(
+        oa.funnel(duck, steps, start="2025-11-10", end="2025-11-23", order="any"),
+        oa.funnel(sp, steps, start="2025-11-10", end="2025-11-23", order="any"),
+        "any",
+    )
+    _assert_same(
+        oa.new_user_funnel(duck, start="2025-10-01", end="2025-11-23", by="channel"),
+        oa.new_user_funnel(sp, start="2025-10-01", end="2025-11-23", by="channel"),
+        "new_user_funnel",
+    )
