@@ -24,7 +24,7 @@ from .activity import (
     stickiness,
 )
 from .channels import channel_quality
-from .churn import reactivation
+from .churn import at_risk_users, export_users, reactivation
 from .clv import btyd_summary
 from .exceptions import (
     DataContractError,
@@ -98,6 +98,8 @@ __all__ = [
     "new_user_funnel",
     "channel_quality",
     "reactivation",
+    "at_risk_users",
+    "export_users",
     "reactivation_findings",
     "active_days_distribution",
     "active_users",

@@ -7,6 +7,7 @@ A user is silent at an instant when they have had no active event for at least
 from __future__ import annotations
 
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import ibis
@@ -14,13 +15,14 @@ import numpy as np
 import pandas as pd
 
 from ._checks import check_one_of
+from ._io import atomic_output
 from ._time import midnight
 from .activity import _active_days, _periods, _range
-from .kpi import paid_orders
+from .kpi import active_events, paid_orders
 from .retention import _py_shift
 from .source import as_source
 
-__all__ = ["reactivation"]
+__all__ = ["reactivation", "at_risk_users", "export_users"]
 
 REACTIVATION_COLUMNS = [
     "period_start",
@@ -123,3 +125,115 @@ def reactivation(
             }
         )
     return pd.DataFrame(rows, columns=REACTIVATION_COLUMNS)
+
+
+AT_RISK_COLUMNS = [
+    "user_id",
+    "last_active",
+    "days_since_active",
+    "usual_gap_days",
+    "previous_active_days",
+    "recent_active_days",
+    "previous_event_types",
+    "recent_event_types",
+    "reasons",
+]
+
+
+def at_risk_users(data: Any, *, as_of: Any = None, weeks: int | None = None) -> pd.DataFrame:
+    """Users showing churn warning signs, with the reason for each.
+
+    The last ``weeks`` weeks (params ``churn.risk_weeks``, default 4) up to ``as_of`` are
+    split into the half before and the recent half. Users with at least two active days in
+    the half before, and not yet churned, are at risk when
+
+    - their gap is lengthening: days since their last active day >= ``risk_gap_ratio`` (2) x
+      their usual gap (mean days between active days in the half before) and >=
+      ``risk_min_gap_days`` (3); or
+    - they use fewer features: the number of distinct event types in the recent half is at
+      least ``risk_type_drop`` (2) below the half before.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per user at risk, sorted by user_id: user_id, last_active (date),
+        days_since_active, usual_gap_days, previous_active_days, recent_active_days,
+        previous_event_types, recent_event_types and reasons (plain text). User ids belong
+        in CSV files for campaign tools (:func:`export_users`), never in an HTML report.
+    """
+    src = as_source(data, "events")
+    cfg = src.params.raw["churn"]
+    day = pd.Timestamp(as_of).date() if as_of is not None else src.last_timestamp().date()
+    half = int(weeks or cfg["risk_weeks"]) * 7 // 2
+    recent_lo = day - timedelta(days=half - 1)
+    prev_lo = recent_lo - timedelta(days=half)
+    ev = active_events(src)
+    ev = ev.filter(
+        (ev.event_time >= ibis.literal(midnight(prev_lo)))
+        & (ev.event_time < ibis.literal(midnight(day + timedelta(days=1))))
+    )
+    t = ev.select(user_id=ev.user_id, d=ev.event_time.date(), event=ev.event)
+    is_recent = t.d >= ibis.literal(recent_lo)
+    t = t.mutate(recent=is_recent)
+    days = t.select("user_id", "d", "recent").distinct()
+    per_day = days.group_by("user_id").aggregate(
+        n_prev=(~days.recent).ifelse(1, 0).sum(),
+        n_recent=days.recent.ifelse(1, 0).sum(),
+        first_prev=days.d.min(where=~days.recent),
+        last_prev=days.d.max(where=~days.recent),
+        last=days.d.max(),
+    )
+    types = t.select("user_id", "event", "recent").distinct()
+    per_type = types.group_by("user_id").aggregate(
+        types_prev=(~types.recent).ifelse(1, 0).sum(), types_recent=types.recent.ifelse(1, 0).sum()
+    )
+    u = per_day.inner_join(per_type, "user_id")
+    u = u.filter(u.n_prev >= 2)
+    usual = u.last_prev.delta(u.first_prev, unit="day").cast("float64") / (u.n_prev - 1).cast(
+        "float64"
+    )
+    since = ibis.literal(day).delta(u.last, unit="day")
+    u = u.mutate(usual_gap_days=usual, days_since_active=since)
+    gap_flag = (u.days_since_active >= float(cfg["risk_min_gap_days"])) & (
+        u.days_since_active >= float(cfg["risk_gap_ratio"]) * u.usual_gap_days
+    )
+    type_flag = (u.types_prev - u.types_recent) >= int(cfg["risk_type_drop"])
+    u = u.mutate(gap_flag=gap_flag, type_flag=type_flag)
+    u = u.filter((u.gap_flag | u.type_flag) & (u.days_since_active < int(cfg["churned_days"])))
+    out = src.execute(u.order_by("user_id"))
+    reasons = []
+    for r in out.itertuples():
+        parts = []
+        if r.gap_flag:
+            parts.append(
+                f"no activity for {int(r.days_since_active)} days vs a usual gap of "
+                f"{r.usual_gap_days:.1f}"
+            )
+        if r.type_flag:
+            parts.append(
+                f"{int(r.types_recent)} event types in the last {half} days vs "
+                f"{int(r.types_prev)} before"
+            )
+        reasons.append("; ".join(parts))
+    res = pd.DataFrame(
+        {
+            "user_id": out["user_id"],
+            "last_active": pd.to_datetime(out["last"]),
+            "days_since_active": out["days_since_active"].astype("int64"),
+            "usual_gap_days": out["usual_gap_days"].astype(float),
+            "previous_active_days": out["n_prev"].astype("int64"),
+            "recent_active_days": out["n_recent"].astype("int64"),
+            "previous_event_types": out["types_prev"].astype("int64"),
+            "recent_event_types": out["types_recent"].astype("int64"),
+            "reasons": reasons,
+        }
+    )
+    return res[AT_RISK_COLUMNS].reset_index(drop=True)
+
+
+def export_users(users: pd.DataFrame, path: str | Path) -> Path:
+    """Write a user list (e.g. :func:`at_risk_users`) to CSV atomically; returns the path."""
+    path = Path(path)
+    with atomic_output(path) as tmp:
+        users.to_csv(tmp, index=False)
+    return path

@@ -58,6 +58,16 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _export(args: argparse.Namespace) -> int:
+    from .churn import at_risk_users, export_users
+    from .source import connect
+
+    users = at_risk_users(connect(args.source, params=args.params), as_of=args.as_of)
+    path = export_users(users, args.out)
+    print(f"Wrote {len(users):,} users at risk to {path}")
+    return 0
+
+
 def _validate(args: argparse.Namespace) -> int:
     from .source import connect
     from .validation import validate
@@ -100,6 +110,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="rfm only: write CSV lists of the params rfm.export_segments to this folder",
     )
     rep.set_defaults(func=_report)
+
+    exp = sub.add_parser("export", help="write a user list to CSV for campaign tools")
+    exp.add_argument("what", choices=["at-risk"], help="which list")
+    exp.add_argument("--out", required=True, help="CSV file to write")
+    exp.add_argument("--as-of", default=None, help="YYYY-MM-DD (default: the latest day)")
+    exp.add_argument("--source", default=None)
+    exp.add_argument("--params", default=None)
+    exp.set_defaults(func=_export)
 
     val = sub.add_parser("validate", help="check a source against the data contract")
     val.add_argument("--source", default=None)

@@ -61,6 +61,10 @@ DEFAULTS["activity"] = {
 DEFAULTS["churn"] = {
     "silent_days": 7,  # no active event for at least this many days: silent
     "churned_days": 30,  # ... for at least this many days: churned
+    "risk_weeks": 4,  # at-risk users compare the recent half of these weeks with the half before
+    "risk_gap_ratio": 2.0,  # at risk: days since last active >= this x the usual gap ...
+    "risk_min_gap_days": 3,  # ... and at least this many days
+    "risk_type_drop": 2,  # at risk: this many fewer distinct event types than before
 }
 DEFAULTS["channels"] = {
     "horizon_days": 30,  # first order and revenue per new user are counted this many days

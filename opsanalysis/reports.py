@@ -163,6 +163,23 @@ class ReportContext:
         lines = [f"{names[r.tier]}: {r.users:,} ({r.share:.1%})" for r in last.itertuples()]
         self.show_findings(lines)
 
+    def show_at_risk(self, users: pd.DataFrame) -> None:
+        """How many users show churn warning signs and why (never their ids)."""
+        gap = int(users["reasons"].str.contains("no activity").sum())
+        types = int(users["reasons"].str.contains("event types").sum())
+        if self.language == "zh":
+            text = (
+                f"{len(users):,} 名用户出现流失预警：{gap:,} 名登录间隔明显拉长，{types:,} 名使用的功能减少。"
+                "名单请用 `opsanalysis export at-risk --out 文件.csv` 导出。"
+            )
+        else:
+            text = (
+                f"{len(users):,} users show churn warning signs: {gap:,} with a gap far longer "
+                f"than usual, {types:,} using fewer features. Export the list with "
+                "`opsanalysis export at-risk --out FILE.csv`."
+            )
+        self.show_findings([text])
+
     def show_funnel(self, result: pd.DataFrame) -> None:
         self._html(funnel_html(result, self.language))
 

@@ -44,3 +44,44 @@ def test_reactivation_matches_resurrecting_weekly(tiny_demo):
     life = oa.lifecycle(src, start="2025-11-03", end="2025-11-23")
     res = life[life.status == "resurrecting"]["users"].tolist()
     assert react["reactivated_users"].tolist() == res and sum(res) > 0
+
+
+def _risk_source(**params):
+    rows = [
+        (1, "2025-11-01", "open"),
+        (1, "2025-11-03", "open"),
+        (1, "2025-11-05", "open"),
+        (2, "2025-11-01", "open"),
+        (2, "2025-11-08", "view"),
+        (2, "2025-11-08", "like"),
+        (2, "2025-11-27", "open"),
+        (3, "2025-11-10", "open"),
+        (4, "2025-11-10", "open"),
+        (4, "2025-11-12", "open"),
+        (4, "2025-11-26", "open"),
+        (5, "2025-11-01", "open"),
+        (5, "2025-11-02", "open"),
+    ]
+    df = pd.DataFrame(rows, columns=["user_id", "event_time", "event"])
+    df["event_time"] = pd.to_datetime(df["event_time"]) + pd.Timedelta(hours=10)
+    return oa.connect(events=df, params={"churn": params} if params else None)
+
+
+def test_at_risk_users_by_hand(tmp_path):
+    got = oa.at_risk_users(_risk_source(), as_of="2025-11-28")
+    # halves: 11-01..11-14 and 11-15..11-28
+    # 1: usual gap 2 days, silent 23 days -> gap; 2: 3 event types before, 1 since -> types;
+    # 3: one active day before (no usual gap); 4: back 2 days ago; 5: usual gap 1, silent 26
+    assert got["user_id"].tolist() == [1, 2, 5]
+    assert got["reasons"].tolist() == [
+        "no activity for 23 days vs a usual gap of 2.0",
+        "1 event types in the last 14 days vs 3 before",
+        "no activity for 26 days vs a usual gap of 1.0",
+    ]
+    assert got["usual_gap_days"].tolist() == [2.0, 7.0, 1.0]
+    # already churned users are past warning: with 25 churned days user 5 drops out
+    assert oa.at_risk_users(_risk_source(churned_days=25), as_of="2025-11-28")[
+        "user_id"
+    ].tolist() == [1, 2]
+    path = oa.export_users(got, tmp_path / "risk.csv")
+    assert pd.read_csv(path)["user_id"].tolist() == [1, 2, 5]

@@ -26,3 +26,15 @@ def test_validate_exit_code_on_errors(tmp_path, capsys):
 def test_errors_are_reported_without_traceback(tmp_path, capsys):
     assert main(["demo-data", "--users", "3", "--out", str(tmp_path / "x.duckdb")]) == 2
     assert capsys.readouterr().err.startswith("opsanalysis: error: users=3 is too few")
+
+
+def test_export_at_risk(tmp_path, capsys):
+    db = tmp_path / "d.duckdb"
+    assert main(["demo-data", "--users", "300", "--weeks", "6", "--out", str(db)]) == 0
+    out = tmp_path / "risk.csv"
+    assert main(["export", "at-risk", "--source", str(db), "--out", str(out)]) == 0
+    import pandas as pd
+
+    written = pd.read_csv(out)
+    assert f"Wrote {len(written):,} users at risk to {out}" in capsys.readouterr().out
+    assert list(written.columns[:2]) == ["user_id", "last_active"] and len(written) > 0

@@ -212,3 +212,11 @@ def test_any_order_and_new_user_funnel_parity(spark, demo_parquet, tiny_demo):
         oa.new_user_funnel(sp, start="2025-10-01", end="2025-11-23", by="channel"),
         "new_user_funnel",
     )
+
+
+def test_at_risk_parity(spark, demo_parquet, tiny_demo):
+    duck = oa.connect(str(tiny_demo))
+    sp = _spark_source(spark, demo_parquet, "demo")
+    d = oa.at_risk_users(duck, as_of="2025-11-23")
+    assert len(d) > 10
+    _assert_same(d, oa.at_risk_users(sp, as_of="2025-11-23"), "at_risk_users")

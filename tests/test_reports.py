@@ -135,6 +135,9 @@ def test_weekly_report_reactivation_and_channels(weekly_html, tiny_demo):
     react = oa.reactivation(src, start="2025-09-29", end="2025-11-23")
     for sentence in oa.reactivation_findings(react):
         assert sentence in text
+    risk = oa.at_risk_users(src, as_of="2025-11-23")
+    assert f"{len(risk):,} users show churn warning signs" in text
+    assert not any(f"user_id {u}" in text for u in risk["user_id"])
     quality = oa.channel_quality(src, start="2025-09-22", end="2025-10-19", until="2025-11-23")
     assert "Channel quality" in text
     for r in quality.itertuples():
