@@ -1,4 +1,5 @@
-"""Cohort retention and DAU / MAU on the 1,000,000-user demo against hand-written DuckDB SQL.
+"""Cohort retention, DAU / MAU and an ordered funnel on the 1,000,000-user demo against
+hand-written DuckDB SQL.
 
 Each measurement runs in its own child process (best of 3 seconds, peak resident memory), and
 the two sides' results are compared. Targets: ratio opsanalysis / SQL <= 1.3, peak < 4 GiB.
@@ -44,6 +45,31 @@ SQL = {
                      and event_time < timestamp '{END}' + interval 1 day)
         select date_trunc('month', day)::date as month, count(*) as user_days,
                count(distinct user_id) as mau from d group by 1 order by 1""",
+    # ordered 3-step funnel over the last week, 7-day window, greedy earliest matches
+    "funnel": """
+        with ev as (select user_id, event_time as t, event from events
+                    where event_time >= timestamp '2025-11-17'
+                      and event_time < timestamp '2025-11-24'
+                      and event in ('view_product', 'add_to_cart', 'submit_order')),
+        a as (select distinct user_id, t as t1 from ev where event = 'view_product'),
+        s2 as (select a.user_id, a.t1, min(e.t) as t2 from a left join ev e
+               on e.user_id = a.user_id and e.event = 'add_to_cart' and e.t >= a.t1
+               and e.t <= a.t1 + interval 7 day group by all),
+        s3 as (select s2.user_id, s2.t1, s2.t2, min(e.t) as t3 from s2 left join ev e
+               on e.user_id = s2.user_id and e.event = 'submit_order' and e.t >= s2.t2
+               and e.t <= s2.t1 + interval 7 day group by all),
+        r as (select *, 1 + (t2 is not null)::int + (t3 is not null)::int as k,
+                     row_number() over (partition by user_id order by
+                         1 + (t2 is not null)::int + (t3 is not null)::int desc, t1) as pos
+              from s3),
+        best as (select * from r where pos = 1)
+        select count(*) as users,
+               count(t2) as step2, count(t3) as step3,
+               quantile_cont(epoch(t2) - epoch(t1), 0.5) as m2,
+               quantile_cont(epoch(t2) - epoch(t1), 0.9) as q2,
+               quantile_cont(epoch(t3) - epoch(t2), 0.5) as m3,
+               quantile_cont(epoch(t3) - epoch(t2), 0.9) as q3
+        from best""",
 }
 
 
@@ -59,6 +85,8 @@ def run_child(side: str, what: str, db: str) -> dict:
             times.append(time.perf_counter() - t0)
         rows = len(out)
         check = float(out.iloc[:, -1].sum()) if what != "retention" else float(out["users"].sum())
+        if what == "funnel":
+            check = float(out["users"].iloc[0])  # users with at least step 1
     else:
         src = oa.connect(db)
         src.table("events")  # contract validation once per source, timed apart
@@ -66,6 +94,8 @@ def run_child(side: str, what: str, db: str) -> dict:
             "retention": lambda: oa.cohort_retention(src, start=START, end=END),
             "dau": lambda: oa.active_users(src, start=START, end=END),
             "stickiness": lambda: oa.stickiness(src, start=START, end=END),
+            "funnel": lambda: oa.funnel(src, ["view_product", "add_to_cart", "submit_order"],
+                                        start="2025-11-17", end="2025-11-23"),
         }[what]
         for _ in range(3):
             t0 = time.perf_counter()
@@ -77,6 +107,8 @@ def run_child(side: str, what: str, db: str) -> dict:
                           + out.loc[out.period_number == 0, "cohort_size"].sum())
         elif what == "dau":
             check = float(out["active_users"].sum())
+        elif what == "funnel":
+            check = float(out["users"].iloc[0])
         else:
             check = float(out["mau"].sum())
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2

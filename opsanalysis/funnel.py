@@ -154,36 +154,38 @@ def funnel(
         steps,
         by,
         labels=[f"{k} of {n} steps" for k in range(1, n + 1)] if order == "any" else steps,
+        exclusions=bool(exclude),
     )
 
 
 def _ordered_attempts(ev: ibis.Table, steps: list[str], wlit: Any, order: str) -> ibis.Table:
-    """One row per attempt with t_1..t_n (null once the attempt stops), greedy matching."""
+    """One row per attempt with t_1..t_n (null once the attempt stops), greedy matching.
+
+    Strict funnels also carry each matched event's number r_i, so the next step must be the
+    user's very next event.
+    """
     n = len(steps)
+    strict = order == "strict"
     first = ev.filter(ev.event == steps[0])
     att = first.select(user_id=first.user_id, t1=first.event_time, r1=first.rn).distinct()
-    att = att.mutate(t_1=att.t1, r_1=att.r1)
+    att = att.mutate(t_1=att.t1, **({"r_1": att.r1} if strict else {}))
     for i in range(1, n):
         f = ev.filter(ev.event == steps[i])
         e = f.select(uid=f.user_id, t=f.event_time, r=f.rn)
-        prev_t, prev_r = att[f"t_{i}"], att[f"r_{i}"]
+        prev_t = att[f"t_{i}"]
         cond = (att.user_id == e.uid) & (e.t <= att.t1 + wlit)
-        if order == "strict":
-            cond &= e.r == prev_r + 1
+        if strict:
+            cond &= e.r == att[f"r_{i}"] + 1
         elif steps[i] in steps[:i]:
             cond &= e.t > prev_t
         else:
             cond &= e.t >= prev_t
         j = att.left_join(e, cond)
-        nxt = j.group_by([j.user_id, j.t1, j.r1]).aggregate(t=j.t.min(), r=j.r.min())
-        att = att.left_join(nxt, [att.user_id == nxt.user_id, att.t1 == nxt.t1, att.r1 == nxt.r1])
-        att = att.select(
-            *[c for c in att.columns if not c.endswith("_right") and c not in ("t", "r")],
-            **{
-                f"t_{i + 1}": ibis.ifelse(att[f"t_{i}"].isnull(), ibis.null("timestamp"), att.t),
-                f"r_{i + 1}": att.r,
-            },
-        ).view()  # end the join chain so the next step can join against it
+        # one group-by over the attempt's columns keeps the earliest match (no join back)
+        nxt = {f"t_{i + 1}": ibis.ifelse(j[f"t_{i}"].isnull(), ibis.null("timestamp"), j.t).min()}
+        if strict:
+            nxt[f"r_{i + 1}"] = j.r.min()
+        att = j.group_by([j[c] for c in att.columns]).aggregate(**nxt)
     return att
 
 
@@ -238,7 +240,12 @@ def _exclusions(att: ibis.Table, ev: ibis.Table, exclude: Any, n: int, wlit: Any
 
 
 def _count(
-    src: Any, att: ibis.Table, steps: list[str], by: str | None, labels: list[str]
+    src: Any,
+    att: ibis.Table,
+    steps: list[str],
+    by: str | None,
+    labels: list[str],
+    exclusions: bool = False,
 ) -> pd.DataFrame:
     """Users per step from their best attempt (and conversion times), optionally by ``by``."""
     n = len(steps)
@@ -246,12 +253,18 @@ def _count(
     best_w = ibis.window(
         group_by=att.user_id, order_by=[ibis.desc(att.reached), att.spoiled, att.t1]
     )
-    ranked = att.mutate(
-        pos=ibis.row_number().over(best_w),
-        best_all=att.reached.max().over(ibis.window(group_by=att.user_id)),
-        best_clean=att.spoiled.ifelse(0, att.reached).max().over(ibis.window(group_by=att.user_id)),
-    )
-    users = ranked.filter((ranked.pos == 0) & (ranked.best_clean >= ranked.best_all))
+    if exclusions:
+        ranked = att.mutate(
+            pos=ibis.row_number().over(best_w),
+            best_all=att.reached.max().over(ibis.window(group_by=att.user_id)),
+            best_clean=att.spoiled.ifelse(0, att.reached)
+            .max()
+            .over(ibis.window(group_by=att.user_id)),
+        )
+        users = ranked.filter((ranked.pos == 0) & (ranked.best_clean >= ranked.best_all))
+    else:
+        ranked = att.mutate(pos=ibis.row_number().over(best_w))
+        users = ranked.filter(ranked.pos == 0)
     keys: list[str] = []
     if by is not None:
         u = src.table("users")
