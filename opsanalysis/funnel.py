@@ -162,17 +162,20 @@ def _ordered_attempts(ev: ibis.Table, steps: list[str], wlit: Any, order: str) -
     """One row per attempt with t_1..t_n (null once the attempt stops), greedy matching.
 
     Strict funnels also carry each matched event's number r_i, so the next step must be the
-    user's very next event.
+    user's very next event. The loop carries as few columns as it can: every step groups by
+    them.
     """
     n = len(steps)
     strict = order == "strict"
     first = ev.filter(ev.event == steps[0])
-    att = first.select(user_id=first.user_id, t1=first.event_time, r1=first.rn).distinct()
-    att = att.mutate(t_1=att.t1, **({"r_1": att.r1} if strict else {}))
+    if strict:
+        att = first.select(user_id=first.user_id, t1=first.event_time, r_1=first.rn).distinct()
+    else:
+        att = first.select(user_id=first.user_id, t1=first.event_time).distinct()
     for i in range(1, n):
         f = ev.filter(ev.event == steps[i])
         e = f.select(uid=f.user_id, t=f.event_time, r=f.rn)
-        prev_t = att[f"t_{i}"]
+        prev_t = att.t1 if i == 1 else att[f"t_{i}"]
         cond = (att.user_id == e.uid) & (e.t <= att.t1 + wlit)
         if strict:
             cond &= e.r == att[f"r_{i}"] + 1
@@ -182,10 +185,15 @@ def _ordered_attempts(ev: ibis.Table, steps: list[str], wlit: Any, order: str) -
             cond &= e.t >= prev_t
         j = att.left_join(e, cond)
         # one group-by over the attempt's columns keeps the earliest match (no join back)
-        nxt = {f"t_{i + 1}": ibis.ifelse(j[f"t_{i}"].isnull(), ibis.null("timestamp"), j.t).min()}
+        if i == 1:
+            t_next = j.t.min()
+        else:
+            t_next = ibis.ifelse(j[f"t_{i}"].isnull(), ibis.null("timestamp"), j.t).min()
+        nxt = {f"t_{i + 1}": t_next}
         if strict:
             nxt[f"r_{i + 1}"] = j.r.min()
         att = j.group_by([j[c] for c in att.columns]).aggregate(**nxt)
+    att = att.mutate(t_1=att.t1, r1=att.r_1 if strict else ibis.literal(0))
     return att
 
 
