@@ -143,7 +143,9 @@ def funnel(
         ev = ev.filter(ev.event.isin(steps + [x[0] for x in exclude or []]))
         ev = ev.mutate(rn=ibis.literal(0))
 
-    if order != "any":
+    if order == "ordered" and len(set(steps)) == len(steps):
+        att = _ordered_attempts_window(ev, steps, wlit)
+    elif order != "any":
         att = _ordered_attempts(ev, steps, wlit, order)
     reached = sum(att[f"t_{i}"].notnull().ifelse(1, 0) for i in range(1, n + 1))
     att = att.mutate(reached=reached)
@@ -195,6 +197,45 @@ def _ordered_attempts(ev: ibis.Table, steps: list[str], wlit: Any, order: str) -
         att = j.group_by([j[c] for c in att.columns]).aggregate(**nxt)
     att = att.mutate(t_1=att.t1, r1=att.r_1 if strict else ibis.literal(0))
     return att
+
+
+def _ordered_attempts_window(ev: ibis.Table, steps: list[str], wlit: Any) -> ibis.Table:
+    """The greedy ordered match with one window pass over the step events (distinct steps).
+
+    For every step event, a window gives the earliest event of each later step at or after it
+    (ties in time taken in step order); an attempt follows these links with equi-joins.
+    """
+    n = len(steps)
+    si = ibis.cases(*[(ev.event == name, i) for i, name in enumerate(steps)], else_=n)
+    e = ev.filter(ev.event.isin(steps)).select("user_id", "event", t=ev.event_time, si=si)
+    after = ibis.window(group_by=e.user_id, order_by=[e.t, e.si], following=None, preceding=0)
+    e = e.mutate(
+        **{
+            f"nx{k}": (e.event == steps[k]).ifelse(e.t, ibis.null("timestamp")).min().over(after)
+            for k in range(1, n)
+        }
+    )
+    first = e.filter(e.event == steps[0])
+    att = first.select(
+        user_id=first.user_id,
+        t1=first.t,
+        link=first.nx1,
+        **{f"c{k}": first[f"nx{k}"] for k in range(2, n)},
+    ).distinct()
+    att = att.mutate(t_2=ibis.ifelse(att.link <= att.t1 + wlit, att.link, ibis.null("timestamp")))
+    for k in range(2, n):
+        # the step-k event reached from the step-(k-1) event at t_k: read its link to step k+1
+        rows = e.filter(e.event == steps[k - 1]).select(uu=e.user_id, tt=e.t, nxt=e[f"nx{k}"])
+        rows = rows.group_by(["uu", "tt"]).aggregate(nxt=rows.nxt.min())
+        j = att.left_join(rows, (att.user_id == rows.uu) & (att[f"t_{k}"] == rows.tt))
+        keep = [c for c in att.columns]
+        att = j.select(
+            *[j[c] for c in keep],
+            **{f"t_{k + 1}": ibis.ifelse(j.nxt <= j.t1 + wlit, j.nxt, ibis.null("timestamp"))},
+        ).view()
+    return att.select("user_id", "t1", f"t_{2}", *[f"t_{k}" for k in range(3, n + 1)]).mutate(
+        t_1=ibis._.t1, r1=ibis.literal(0)
+    )
 
 
 def _any_order_attempts(ev: ibis.Table, steps: list[str], wlit: Any, exclude: Any) -> ibis.Table:

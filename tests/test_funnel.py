@@ -221,3 +221,32 @@ def test_new_user_funnel_by_hand():
         3,
         2,
     ]
+
+
+def test_window_matching_equals_join_matching(tiny_demo, monkeypatch):
+    """The one-pass window match and the per-step join match are two implementations of the
+    same greedy rule: they must agree on the demo data."""
+    import importlib
+
+    fmod = importlib.import_module("opsanalysis.funnel")  # the module, not the function
+
+    src = oa.connect(str(tiny_demo))
+    cases = [
+        (["view_product", "add_to_cart", "submit_order", "pay_order"], {}),
+        (["view_content", "like", "share"], {"window": "1H"}),
+        (["add_to_cart", "view_product", "pay_order"], {"exclude": [("search", 1, 2)]}),
+    ]
+    fast = [
+        oa.funnel(src, steps, start="2025-11-01", end="2025-11-23", **kw) for steps, kw in cases
+    ]
+    monkeypatch.setattr(
+        fmod,
+        "_ordered_attempts_window",
+        lambda ev, steps, w: fmod._ordered_attempts(ev, steps, w, "ordered"),
+    )
+    slow = [
+        oa.funnel(src, steps, start="2025-11-01", end="2025-11-23", **kw) for steps, kw in cases
+    ]
+    for a, b in zip(fast, slow, strict=True):
+        assert a["users"].iloc[-1] > 0
+        pd.testing.assert_frame_equal(a, b)
