@@ -244,7 +244,8 @@ def prepare_table(
 
     # typed versions of the contract columns, plus the conditions to count
     typed: dict[str, ibis.Value] = {}
-    conds: list[tuple[str, str, str, ibis.BooleanValue, str, list[str]]] = []
+    # (column, check code, severity, offending-row condition, what is wrong, how to fix)
+    conds: list[tuple[str, str, str, ibis.BooleanValue, str, str]] = []
     key = spec.unique_key
     for col_spec in spec.columns:
         col = col_spec.name
@@ -265,7 +266,6 @@ def prepare_table(
                         "are not readable as a date/time",
                         "write timestamps as 'YYYY-MM-DD HH:MM:SS' (ISO 8601), or fix or drop "
                         "these rows",
-                        [],
                     )
                 )
             elif ctype.is_timestamp():
@@ -298,7 +298,6 @@ def prepare_table(
                         c.isnull(),
                         "are empty",
                         "every row needs this time; fill it in or drop these rows",
-                        [],
                     )
                 )
             if col_spec.kind == "timestamp":
@@ -311,7 +310,6 @@ def prepare_table(
                         f"lie in the future (in {timezone})",
                         "check the clock or time zone of the system that wrote them; set "
                         "'timezone' in params if the data is in another zone",
-                        [],
                     )
                 )
         elif col_spec.kind == "amount":
@@ -326,7 +324,6 @@ def prepare_table(
                         "are not numbers",
                         "write plain numbers such as 129.90, without currency signs or "
                         "thousands separators",
-                        [],
                     )
                 )
             elif ctype.is_numeric():
@@ -354,7 +351,6 @@ def prepare_table(
                     "positive amount, or drop these rows"
                     if name == "orders"
                     else "amounts must be >= 0; correct or drop these rows",
-                    [],
                 )
             )
             if col_spec.required:
@@ -366,7 +362,6 @@ def prepare_table(
                         c.isnull(),
                         "are empty",
                         "fill in the amount (0 if nothing was paid) or drop these rows",
-                        [],
                     )
                 )
         elif col_spec.kind == "id" and col_spec.required:
@@ -378,7 +373,6 @@ def prepare_table(
                     c.isnull(),
                     "are empty",
                     f"every row needs a {col}; drop these rows or fill them in",
-                    [],
                 )
             )
     if problems:
@@ -386,7 +380,7 @@ def prepare_table(
 
     staged = t.mutate(**{f"__oa_{k}": v for k, v in typed.items()})
     aggs: dict[str, ibis.Value] = {"__n": staged.count()}
-    for i, (_, _, _, cond, _, _, _) in enumerate(conds):
+    for i, (_, _, _, cond, _, _) in enumerate(conds):
         aggs[f"__c{i}"] = cond.ifelse(1, 0).sum()
     if key and key in have:
         aggs["__dup"] = staged[key].count() - staged[key].nunique()
@@ -413,7 +407,7 @@ def prepare_table(
     first_time = next((c.name for c in spec.columns if c.kind == "timestamp" and c.required), None)
     id_cols = [c for c in (key, "user_id", None if key else first_time) if c and c in have]
     id_cols = list(dict.fromkeys(id_cols))
-    for i, (col, check, severity, cond, what, fix, _) in enumerate(conds):
+    for i, (col, check, severity, cond, what, fix) in enumerate(conds):
         k = int(counts[f"__c{i}"] or 0)
         if k:
             show = list(dict.fromkeys(id_cols + [col]))
