@@ -51,18 +51,6 @@ def _active_days(src: Source, lo: date, hi: date) -> ibis.Table:
     return ev.select(user_id=ev.user_id, day=ev.event_time.date()).distinct()
 
 
-def _with_by(src: Source, t: ibis.Table, by: str | None) -> tuple[ibis.Table, list[str]]:
-    if by is None:
-        return t, []
-    users = src.table("users")
-    if by not in users.columns:
-        raise ParamsError(
-            f"by={by!r} is not a column of table 'users'; it has {', '.join(users.columns)}."
-        )
-    j = t.left_join(users.select("user_id", by), "user_id").select(t, by)
-    return j, [by]
-
-
 def _periods(lo: date, hi: date, period: str) -> list[date]:
     first = period_containing(lo, period).start
     out, k = [], 0
@@ -87,7 +75,7 @@ def active_users(
     check_one_of("period", period, ["day", "week", "month", "quarter"])
     src = as_source(data, "events")
     lo, hi = _range(src, start, end)
-    days, keys = _with_by(src, _active_days(src, lo, hi), by)
+    days, keys = src.with_user_attribute(_active_days(src, lo, hi), by)
     p = days.select("user_id", *keys, p=_period_start(days.day, period, "monday"))
     if period != "day":  # (user, day) is distinct already; (user, week) needs one more pass
         p = p.distinct()
@@ -123,7 +111,7 @@ def stickiness(
     """
     src = as_source(data, "events")
     lo, hi = _range(src, start, end)
-    days, keys = _with_by(src, _active_days(src, lo, hi), by)
+    days, keys = src.with_user_attribute(_active_days(src, lo, hi), by)
     m = days.mutate(m=days.day.truncate("M"))
     mau = src.execute(
         m.group_by(["m", *keys]).aggregate(mau=m.user_id.nunique(), user_days=m.count())

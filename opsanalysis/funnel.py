@@ -314,15 +314,7 @@ def _count(
     else:
         ranked = att.mutate(pos=ibis.row_number().over(best_w))
         users = ranked.filter(ranked.pos == 0)
-    keys: list[str] = []
-    if by is not None:
-        u = src.table("users")
-        if by not in u.columns:
-            raise ParamsError(
-                f"by={by!r} is not a column of table 'users'; it has {', '.join(u.columns)}."
-            )
-        users = users.left_join(u.select("user_id", by), "user_id").select(users, by)
-        keys = [by]
+    users, keys = src.with_user_attribute(users, by)
     aggs: dict[str, ibis.Value] = {}
     for i in range(1, n + 1):
         aggs[f"n{i}"] = (users.reached >= i).ifelse(1, 0).sum()

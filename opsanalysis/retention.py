@@ -186,15 +186,8 @@ def cohort_retention(
                 starts = starts.group_by("user_id").aggregate(c=starts.c.min())
             members = starts
         members = members.filter((members.c >= lo) & (members.c <= hi))
-        keys = ["c"]
-        if by is not None:
-            users = src.table("users")
-            if by not in users.columns:
-                raise ParamsError(
-                    f"by={by!r} is not a column of table 'users'; it has {', '.join(users.columns)}."
-                )
-            members = members.left_join(users.select("user_id", by), "user_id").select(members, by)
-            keys.append(by)
+        members, by_keys = src.with_user_attribute(members, by)
+        keys = ["c", *by_keys]
         sizes = src.execute(members.group_by(keys).aggregate(cohort_size=members.count()))
 
         j = members.inner_join(acts, members.user_id == acts.user_id)

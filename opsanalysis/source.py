@@ -20,7 +20,7 @@ import pandas as pd
 from ibis.backends import BaseBackend
 
 from .contract import TABLES, table_spec
-from .exceptions import SourceError
+from .exceptions import ParamsError, SourceError
 from .params import Params, load_params
 from .validation import DataContractWarning, PreparedTable, contract_error, prepare_table
 
@@ -141,6 +141,20 @@ class Source:
                 if p.severity == "warning":
                     warnings.warn(p.message, DataContractWarning, stacklevel=2)
         return prepared.table
+
+    def with_user_attribute(self, t: ibis.Table, by: str | None) -> tuple[ibis.Table, list[str]]:
+        """Add the users column ``by`` (e.g. channel) to ``t`` by user_id.
+
+        Returns the table and the grouping keys (``[by]``, or ``[]`` when ``by`` is None).
+        """
+        if by is None:
+            return t, []
+        users = self.table("users")
+        if by not in users.columns:
+            raise ParamsError(
+                f"by={by!r} is not a column of table 'users'; it has {', '.join(users.columns)}."
+            )
+        return t.left_join(users.select("user_id", by), "user_id").select(t, by), [by]
 
     @contextmanager
     def materialized(self, expr: ibis.Table) -> Iterator[ibis.Table]:
