@@ -22,7 +22,9 @@ __all__ = [
     "days_needed",
 ]
 
-_ALT = {"two-sided": "two-sided", "greater": "larger", "less": "smaller"}
+# effect sizes are taken as absolute values, so a one-sided plan of either direction is
+# statsmodels' "larger"
+_ALT = {"two-sided": "two-sided", "greater": "larger", "less": "larger"}
 
 
 def _check(alpha: float, power: float, alternative: str) -> str:
@@ -57,7 +59,7 @@ def sample_size_proportion(
         alpha=alpha,
         power=power,
         ratio=ratio,
-        alternative="two-sided" if alt == "two-sided" else "larger",
+        alternative=alt,
     )
     return int(math.ceil(n))
 
@@ -85,7 +87,7 @@ def sample_size_mean(
         alpha=alpha,
         power=power,
         ratio=ratio,
-        alternative="two-sided" if alt == "two-sided" else "larger",
+        alternative=alt,
     )
     return int(math.ceil(n))
 
@@ -111,7 +113,7 @@ def mde_proportion(
         alpha=alpha,
         power=power,
         ratio=ratio,
-        alternative="two-sided" if alt == "two-sided" else "larger",
+        alternative=alt,
     )
     # invert Cohen's h = 2 asin(sqrt(p2)) - 2 asin(sqrt(p1))
     p2 = math.sin(math.asin(math.sqrt(baseline)) + h / 2) ** 2
@@ -134,7 +136,7 @@ def mde_mean(
         alpha=alpha,
         power=power,
         ratio=ratio,
-        alternative="two-sided" if alt == "two-sided" else "larger",
+        alternative=alt,
     )
     return float(d * sd)
 
