@@ -94,8 +94,12 @@ def run_child(side: str, what: str, db: str) -> dict:
             "retention": lambda: oa.cohort_retention(src, start=START, end=END),
             "dau": lambda: oa.active_users(src, start=START, end=END),
             "stickiness": lambda: oa.stickiness(src, start=START, end=END),
-            "funnel": lambda: oa.funnel(src, ["view_product", "add_to_cart", "submit_order"],
-                                        start="2025-11-17", end="2025-11-23"),
+            "funnel": lambda: oa.funnel(
+                src,
+                ["view_product", "add_to_cart", "submit_order"],
+                start="2025-11-17",
+                end="2025-11-23",
+            ),
         }[what]
         for _ in range(3):
             t0 = time.perf_counter()
@@ -103,8 +107,10 @@ def run_child(side: str, what: str, db: str) -> dict:
             times.append(time.perf_counter() - t0)
         rows = len(out)
         if what == "retention":
-            check = float(out.loc[out.period_number > 0, "retained_users"].sum()
-                          + out.loc[out.period_number == 0, "cohort_size"].sum())
+            check = float(
+                out.loc[out.period_number > 0, "retained_users"].sum()
+                + out.loc[out.period_number == 0, "cohort_size"].sum()
+            )
         elif what == "dau":
             check = float(out["active_users"].sum())
         elif what == "funnel":
@@ -128,30 +134,64 @@ def main() -> int:
         db = args.db
         if db is None:
             db = str(Path(tmp) / "demo.duckdb")
-            subprocess.run([sys.executable, "-m", "opsanalysis", "demo-data", "--users",
-                            str(args.users), "--out", db], check=True)
-        events = duckdb.connect(db, read_only=True).execute("select count(*) from events").fetchone()[0]
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "opsanalysis",
+                    "demo-data",
+                    "--users",
+                    str(args.users),
+                    "--out",
+                    db,
+                ],
+                check=True,
+            )
+        events = (
+            duckdb.connect(db, read_only=True).execute("select count(*) from events").fetchone()[0]
+        )
         print(f"events: {events:,}")
         rows = []
         for what in SQL:
             res = {}
             for side in ("sql", "opsanalysis"):
-                out = subprocess.run([sys.executable, __file__, "--child", side, what, db],
-                                     check=True, capture_output=True, text=True).stdout
+                out = subprocess.run(
+                    [sys.executable, __file__, "--child", side, what, db],
+                    check=True,
+                    capture_output=True,
+                    text=True,
+                ).stdout
                 res[side] = json.loads(out.strip().splitlines()[-1])
-            same = "same totals" if abs(res["sql"]["check"] - res["opsanalysis"]["check"]) < 1e-6 else "TOTALS DIFFER"
+            same = (
+                "same totals"
+                if abs(res["sql"]["check"] - res["opsanalysis"]["check"]) < 1e-6
+                else "TOTALS DIFFER"
+            )
             ratio = res["opsanalysis"]["seconds"] / res["sql"]["seconds"]
-            print(f"{what:<11} SQL {res['sql']['seconds']:6.2f} s | opsanalysis "
-                  f"{res['opsanalysis']['seconds']:6.2f} s, peak {res['opsanalysis']['peak_gib']:.2f} GiB"
-                  f" | ratio {ratio:.2f} (target <= 1.3) | {same}")
-            rows.append({"metric": what, "sql_s": res["sql"]["seconds"],
-                         "oa_s": res["opsanalysis"]["seconds"], "ratio": ratio,
-                         "oa_peak_gib": res["opsanalysis"]["peak_gib"], "totals": same})
+            print(
+                f"{what:<11} SQL {res['sql']['seconds']:6.2f} s | opsanalysis "
+                f"{res['opsanalysis']['seconds']:6.2f} s, "
+                f"peak {res['opsanalysis']['peak_gib']:.2f} GiB"
+                f" | ratio {ratio:.2f} (target <= 1.3) | {same}"
+            )
+            rows.append(
+                {
+                    "metric": what,
+                    "sql_s": res["sql"]["seconds"],
+                    "oa_s": res["opsanalysis"]["seconds"],
+                    "ratio": ratio,
+                    "oa_peak_gib": res["opsanalysis"]["peak_gib"],
+                    "totals": same,
+                }
+            )
     results = Path(__file__).parent / "results"
     results.mkdir(exist_ok=True)
-    pd.DataFrame(rows).assign(events=events).to_csv(results / "behaviour.csv", mode="a",
-                                                     header=not (results / "behaviour.csv").exists(),
-                                                     index=False)
+    pd.DataFrame(rows).assign(events=events).to_csv(
+        results / "behaviour.csv",
+        mode="a",
+        header=not (results / "behaviour.csv").exists(),
+        index=False,
+    )
     return 0
 
 

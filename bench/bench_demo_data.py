@@ -65,7 +65,8 @@ def main() -> int:
     print(f"orders           {orders:>14,}")
     print(f"wall time        {seconds:>14.1f} s  ({events / seconds / 1e6:.2f} M events/s)")
     print(
-        f"peak memory      {peak_gib:>14.2f} GiB  ({peak_gib / MEMORY_LIMIT_GIB:.1%} of {MEMORY_LIMIT_GIB:.0f} GiB)"
+        f"peak memory      {peak_gib:>14.2f} GiB  "
+        f"({peak_gib / MEMORY_LIMIT_GIB:.1%} of {MEMORY_LIMIT_GIB:.0f} GiB)"
     )
     print(f"database file    {size_gib:>14.2f} GiB")
 

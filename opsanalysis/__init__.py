@@ -1,31 +1,31 @@
 """opsanalysis: user-operations reports computed in the engine from raw tables.
 
+The package has four layers; each imports only the ones below it:
+
+- ``data``: contract, params, periods, sources, validation, demo data, engine helpers;
+- ``stats``: sufficient statistics, A/B tests, planning, experiments from raw tables;
+- ``metrics``: KPIs, activity, retention, churn, channels, funnels, RFM, segments, CLV;
+- ``report``: rendering, notebook context, tables, narrative, charts, labels, CSV exports.
+
+Every public name is re-exported here by name. The report layer (matplotlib, seaborn,
+nbformat) loads on first use, so ``import opsanalysis`` stays light for a script that only
+computes.
+
 >>> import opsanalysis as oa
 >>> oa.parse_period("2025-W47").start
 datetime.date(2025, 11, 17)
 """
 
-from . import plotting, reports
-from .abtest import (
-    ABTestResult,
-    CupedStats,
-    MeanStats,
-    ProportionStats,
-    RatioStats,
-    ab_test,
-    results_frame,
-)
-from .activity import (
-    active_days_distribution,
-    active_users,
-    activity_by_hour,
-    activity_tiers,
-    lifecycle,
-    stickiness,
-)
-from .channels import channel_quality
-from .churn import at_risk_users, export_users, reactivation
-from .clv import btyd_summary
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from .data.params import Params, load_params
+from .data.periods import Period, latest_complete_period, parse_period, period_containing
+from .data.problems import DataContractWarning, ValidationReport
+from .data.source import Source, connect
+from .data.validation import validate
 from .exceptions import (
     DataContractError,
     OpsAnalysisError,
@@ -34,83 +34,151 @@ from .exceptions import (
     ReportError,
     SourceError,
 )
-from .experiments import (
-    ExperimentHealth,
-    experiment_health,
-    experiment_overview,
-    experiment_results,
-    mann_whitney,
-    primary_results,
+from .metrics.activity import (
+    active_days_distribution,
+    active_users,
+    activity_by_hour,
+    activity_tiers,
+    lifecycle,
+    stickiness,
 )
-from .funnel import funnel, new_user_funnel
-from .kpi import OVERVIEW_METRICS, daily_kpis, kpi_overview, period_kpis
-from .narrative import (
-    experiment_verdict,
-    kpi_findings,
-    migration_findings,
-    reactivation_findings,
-    segment_findings,
-)
-from .params import Params, load_params
-from .periods import Period, latest_complete_period, parse_period, period_containing
-from .planning import (
-    days_needed,
-    mde_mean,
-    mde_proportion,
-    sample_size_mean,
-    sample_size_proportion,
-)
-from .plotting import (
-    plot_activity_heatmap,
-    plot_forest,
-    plot_kpi_trend,
-    plot_kpi_trends,
-    plot_lifecycle,
-    plot_migration,
-    plot_retention_heatmap,
-    plot_score_distribution,
-    plot_segment_shares,
-)
-from .reports import open_report, render
-from .retention import (
+from .metrics.channels import channel_quality
+from .metrics.churn import at_risk_users, reactivation
+from .metrics.clv import btyd_summary
+from .metrics.funnel import funnel, new_user_funnel
+from .metrics.kpi import OVERVIEW_METRICS, daily_kpis, kpi_overview, period_kpis
+from .metrics.retention import (
     cohort_retention,
     new_user_retention,
     retention_matrix,
     summarise_new_user_retention,
 )
-from .rfm import rfm_score, rfm_table, score_distribution, value_activity_table
-from .segments import (
-    export_segment_lists,
-    export_segment_users,
+from .metrics.rfm import rfm_score, rfm_table, score_distribution, value_activity_table
+from .metrics.segments import (
     migration_matrix,
     rfm_layers,
     rfm_segment,
     segment_migration,
     segment_summary,
 )
-from .significance import adjust_p_values, chi_square_test, srm_test
-from .source import Source, connect
-from .validation import DataContractWarning, ValidationReport, validate
+from .stats.abtest import ABTestResult, ab_test, results_frame
+from .stats.experiments import (
+    experiment_overview,
+    experiment_results,
+    mann_whitney,
+    primary_results,
+    verdict_code,
+)
+from .stats.health import ExperimentHealth, experiment_health
+from .stats.planning import (
+    days_needed,
+    mde_mean,
+    mde_proportion,
+    sample_size_mean,
+    sample_size_proportion,
+)
+from .stats.significance import adjust_p_values, chi_square_test, srm_test
+from .stats.sufficient import CupedStats, MeanStats, ProportionStats, RatioStats
+
+if TYPE_CHECKING:  # the report layer, loaded lazily by __getattr__ below
+    from .report import plotting
+    from .report import render as reports
+    from .report.context import ReportContext, open_report
+    from .report.exports import export_segment_lists, export_segment_users, export_users
+    from .report.narrative import (
+        experiment_verdict,
+        kpi_findings,
+        migration_findings,
+        reactivation_findings,
+        segment_findings,
+        with_verdicts,
+    )
+    from .report.plotting import (
+        plot_activity_heatmap,
+        plot_forest,
+        plot_kpi_trend,
+        plot_kpi_trends,
+        plot_lifecycle,
+        plot_migration,
+        plot_retention_heatmap,
+        plot_score_distribution,
+        plot_segment_shares,
+    )
+    from .report.render import render
+
+# name -> module of the report layer that defines it (imported on first access)
+_LAZY: dict[str, str] = {
+    **dict.fromkeys(["ReportContext", "open_report"], "report.context"),
+    **dict.fromkeys(
+        ["export_users", "export_segment_users", "export_segment_lists"], "report.exports"
+    ),
+    **dict.fromkeys(
+        [
+            "experiment_verdict",
+            "kpi_findings",
+            "migration_findings",
+            "reactivation_findings",
+            "segment_findings",
+            "with_verdicts",
+        ],
+        "report.narrative",
+    ),
+    **dict.fromkeys(
+        [
+            "plot_activity_heatmap",
+            "plot_forest",
+            "plot_kpi_trend",
+            "plot_kpi_trends",
+            "plot_lifecycle",
+            "plot_migration",
+            "plot_retention_heatmap",
+            "plot_score_distribution",
+            "plot_segment_shares",
+        ],
+        "report.plotting",
+    ),
+    "render": "report.render",
+}
+_LAZY_MODULES = {"plotting": "report.plotting", "reports": "report.render"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    elif name in _LAZY_MODULES:
+        value = importlib.import_module(f".{_LAZY_MODULES[name]}", __name__)
+    else:
+        raise AttributeError(f"module 'opsanalysis' has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
 
 __all__ = [
+    # data
+    "DataContractWarning",
+    "Params",
+    "Period",
+    "Source",
+    "ValidationReport",
+    "connect",
+    "latest_complete_period",
+    "load_params",
+    "parse_period",
+    "period_containing",
+    "validate",
+    # errors
+    "DataContractError",
+    "OpsAnalysisError",
+    "ParamsError",
+    "PeriodError",
+    "ReportError",
+    "SourceError",
+    # stats
     "ABTestResult",
-    "funnel",
-    "new_user_funnel",
-    "channel_quality",
-    "reactivation",
-    "at_risk_users",
-    "export_users",
-    "reactivation_findings",
-    "active_days_distribution",
-    "active_users",
-    "activity_by_hour",
-    "activity_tiers",
-    "lifecycle",
-    "stickiness",
-    "cohort_retention",
-    "new_user_retention",
-    "retention_matrix",
-    "summarise_new_user_retention",
     "CupedStats",
     "ExperimentHealth",
     "MeanStats",
@@ -123,64 +191,69 @@ __all__ = [
     "experiment_health",
     "experiment_overview",
     "experiment_results",
-    "experiment_verdict",
     "mann_whitney",
     "mde_mean",
     "mde_proportion",
-    "plot_activity_heatmap",
-    "plot_forest",
-    "plot_lifecycle",
-    "plot_retention_heatmap",
     "primary_results",
     "results_frame",
     "sample_size_mean",
     "sample_size_proportion",
     "srm_test",
-    "DataContractError",
-    "DataContractWarning",
+    "verdict_code",
+    # metrics
     "OVERVIEW_METRICS",
-    "OpsAnalysisError",
-    "Params",
-    "ParamsError",
-    "Period",
-    "PeriodError",
-    "ReportError",
-    "Source",
-    "SourceError",
-    "ValidationReport",
+    "active_days_distribution",
+    "active_users",
+    "activity_by_hour",
+    "activity_tiers",
+    "at_risk_users",
     "btyd_summary",
-    "connect",
-    "export_segment_lists",
-    "export_segment_users",
+    "channel_quality",
+    "cohort_retention",
+    "daily_kpis",
+    "funnel",
+    "kpi_overview",
+    "lifecycle",
     "migration_matrix",
-    "plot_migration",
-    "plot_score_distribution",
-    "plot_segment_shares",
+    "new_user_funnel",
+    "new_user_retention",
+    "period_kpis",
+    "reactivation",
+    "retention_matrix",
     "rfm_layers",
     "rfm_score",
     "rfm_segment",
     "rfm_table",
-    "segment_migration",
     "score_distribution",
+    "segment_migration",
     "segment_summary",
+    "stickiness",
+    "summarise_new_user_retention",
     "value_activity_table",
-    "daily_kpis",
+    # report (loaded on first use)
+    "ReportContext",
+    "experiment_verdict",
+    "export_segment_lists",
+    "export_segment_users",
+    "export_users",
     "kpi_findings",
     "migration_findings",
-    "segment_findings",
-    "kpi_overview",
-    "latest_complete_period",
-    "load_params",
     "open_report",
-    "parse_period",
-    "period_containing",
-    "period_kpis",
+    "plot_activity_heatmap",
+    "plot_forest",
     "plot_kpi_trend",
     "plot_kpi_trends",
+    "plot_lifecycle",
+    "plot_migration",
+    "plot_retention_heatmap",
+    "plot_score_distribution",
+    "plot_segment_shares",
     "plotting",
+    "reactivation_findings",
     "render",
     "reports",
-    "validate",
+    "segment_findings",
+    "with_verdicts",
 ]
 
 __version__ = "0.1.0"

@@ -10,11 +10,11 @@ from pathlib import Path
 
 from .exceptions import OpsAnalysisError
 
-__all__ = ["main"]
+__all__: list[str] = []  # main() is the console script, not library API
 
 
 def _demo_data(args: argparse.Namespace) -> int:
-    from .demo import DEFAULT_END, make_demo_data
+    from .data.demo import DEFAULT_END, make_demo_data
 
     t0 = time.perf_counter()
     summary = make_demo_data(
@@ -33,7 +33,7 @@ def _demo_data(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from .reports import render_report
+    from .report.render import render_report
 
     extra = {}
     if args.kind == "experiment":
@@ -59,8 +59,9 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from .churn import at_risk_users, export_users
-    from .source import connect
+    from .data.source import connect
+    from .metrics.churn import at_risk_users
+    from .report.exports import export_users
 
     users = at_risk_users(connect(args.source, params=args.params), as_of=args.as_of)
     path = export_users(users, args.out)
@@ -69,8 +70,8 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from .source import connect
-    from .validation import validate
+    from .data.source import connect
+    from .data.validation import validate
 
     report = validate(connect(args.source, params=args.params))
     print(report)

@@ -95,7 +95,7 @@ def kpi_frames() -> dict[str, pd.DataFrame]:
 @pytest.fixture(scope="session")
 def tiny_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A small demo warehouse: 600 users over 6 weeks ending 2025-11-23."""
-    from opsanalysis.demo import make_demo_data
+    from opsanalysis.data.demo import make_demo_data
 
     path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
     make_demo_data(path, users=600, weeks=6, seed=11)

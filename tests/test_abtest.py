@@ -10,8 +10,8 @@ from scipy import stats
 from statsmodels.stats.proportion import confint_proportions_2indep, proportions_ztest
 
 import opsanalysis as oa
-from opsanalysis.abtest import _cs_halfwidth, sequential_rho
 from opsanalysis.exceptions import ParamsError
+from opsanalysis.stats.abtest import _cs_halfwidth, sequential_rho
 
 RNG_SEED = 20251123
 

@@ -84,9 +84,9 @@ def test_active_days_and_tiers():
     assert dist["share"].iloc[0] == pytest.approx(1 / 3)
     tiers = oa.activity_tiers(src, start="2025-11-17", end="2025-11-23")
     assert tiers[["tier", "users"]].values.tolist() == [["high", 1], ["medium", 1], ["low", 1]]
-    bad = oa.connect(events=events, params={"activity": {"tiers": {"high": 2, "medium": 2}}})
+    # a bad tier setting is refused when the params load, before any analysis runs
     with pytest.raises(ParamsError, match="activity.tiers needs 1 < medium < high"):
-        oa.activity_tiers(bad)
+        oa.connect(events=events, params={"activity": {"tiers": {"high": 2, "medium": 2}}})
 
 
 def test_activity_by_hour(src):

@@ -73,11 +73,11 @@ def test_at_risk_users_by_hand(tmp_path):
     # 1: usual gap 2 days, silent 23 days -> gap; 2: 3 event types before, 1 since -> types;
     # 3: one active day before (no usual gap); 4: back 2 days ago; 5: usual gap 1, silent 26
     assert got["user_id"].tolist() == [1, 2, 5]
-    assert got["reasons"].tolist() == [
-        "no activity for 23 days vs a usual gap of 2.0",
-        "1 event types in the last 14 days vs 3 before",
-        "no activity for 26 days vs a usual gap of 1.0",
-    ]
+    assert got["long_gap"].tolist() == [True, False, True]
+    assert got["fewer_event_types"].tolist() == [False, True, False]
+    assert got["reason"].tolist() == ["long_gap", "fewer_event_types", "long_gap"]
+    assert got["days_since_active"].tolist() == [23, 1, 26]
+    assert got[["previous_event_types", "recent_event_types"]].values.tolist()[1] == [3, 1]
     assert got["usual_gap_days"].tolist() == [2.0, 7.0, 1.0]
     # already churned users are past warning: with 25 churned days user 5 drops out
     assert oa.at_risk_users(_risk_source(churned_days=25), as_of="2025-11-28")[

@@ -8,7 +8,7 @@ import pytest
 from scipy import stats
 
 import opsanalysis as oa
-from opsanalysis.demo import CHANNELS, make_demo_data
+from opsanalysis.data.demo import CHANNELS, make_demo_data
 
 
 @pytest.fixture(scope="module")
@@ -79,7 +79,8 @@ def test_channels_differ_in_quality(world):
     # referral and offline events keep users far better than paid feeds
     assert r["referral"] > 2 * r["feed_ads"] and r["offline_event"] > 2 * r["feed_ads"]
     spend = con.execute("""select s.channel, sum(s.amount) / n as cac from spend s join
-        (select channel, count(*) n from users group by 1) u using (channel) group by s.channel, n""").df()
+        (select channel, count(*) n from users group by 1) u using (channel)
+        group by s.channel, n""").df()
     cac = spend.set_index("channel")["cac"]
     assert cac["organic_search"] < cac["referral"] < cac["short_video"] < cac["feed_ads"]
 
@@ -130,7 +131,8 @@ def test_experiments_have_their_known_effects(world):
         assert stats.chisquare([c, t]).pvalue > 0.001, exp
     c, t = counts.loc["exp_onboarding", "control"], counts.loc["exp_onboarding", "treatment"]
     assert stats.chisquare([c, t]).pvalue < 0.001  # sample-ratio mismatch
-    conv = con.execute("""select a.experiment_id, a.variant, avg(case when o.user_id is null then 0 else 1 end) cr
+    conv = con.execute("""select a.experiment_id, a.variant,
+            avg(case when o.user_id is null then 0 else 1 end) cr
         from assignments a left join (select distinct o.user_id, a2.experiment_id from orders o
             join assignments a2 on o.user_id = a2.user_id and o.order_time >= a2.assigned_at
             where o.status = 'paid') o

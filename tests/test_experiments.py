@@ -9,7 +9,7 @@ import pytest
 from scipy import stats
 
 import opsanalysis as oa
-from opsanalysis.demo import make_demo_data
+from opsanalysis.data.demo import make_demo_data
 from opsanalysis.exceptions import DataContractError, ParamsError
 
 
@@ -157,13 +157,13 @@ def test_engine_values_match_pandas_and_scipy_on_raw_per_user_data(demo_world):
 
 def test_demo_experiments_come_out_as_designed(demo_world):
     src = oa.connect(str(demo_world))
-    lift = oa.experiment_results(src, "exp_checkout_copy")
+    lift = oa.with_verdicts(oa.experiment_results(src, "exp_checkout_copy"))
     conv = lift[(lift.metric == "conversion") & (lift.analysis == "cuped")].iloc[0]
     assert conv.significant and conv.rel_effect > 0.05 and conv.sequential  # still running
     assert conv.verdict.startswith("Variant treatment raised conversion by")
     null = oa.experiment_results(src, "exp_push_time")
     assert not null.significant.any() and not null.sequential.any()  # finished: fixed horizon
-    srm = oa.experiment_results(src, "exp_onboarding")
+    srm = oa.with_verdicts(oa.experiment_results(src, "exp_onboarding"))
     assert srm.srm_p_value.iloc[0] < 0.001 and not srm.significant.any()
     assert srm.verdict.str.startswith("Sample-ratio mismatch").all()
     overview = oa.experiment_overview(src)

@@ -228,7 +228,7 @@ def test_window_matching_equals_join_matching(tiny_demo, monkeypatch):
     same greedy rule: they must agree on the demo data."""
     import importlib
 
-    fmod = importlib.import_module("opsanalysis.funnel")  # the module, not the function
+    fmod = importlib.import_module("opsanalysis.metrics.funnel")  # the module, not the function
 
     src = oa.connect(str(tiny_demo))
     cases = [

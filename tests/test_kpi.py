@@ -8,7 +8,7 @@ import pytest
 from pandas.testing import assert_frame_equal
 
 import opsanalysis as oa
-from opsanalysis.kpi import OVERVIEW_COLUMNS
+from opsanalysis.metrics.kpi import OVERVIEW_COLUMNS
 
 # Hand-computed from conftest.kpi_fixture_frames, ISO weeks W47 = 2025-11-17..23, W46 = 10..16.
 # new_users: W47 users 2 and 3 (user 4 registered Monday of W48); W46 user 1.

@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 
 import opsanalysis as oa
-from opsanalysis.kpi import OVERVIEW_COLUMNS
+from opsanalysis.metrics.kpi import OVERVIEW_COLUMNS
 
 
 def _overview(**over):
@@ -76,7 +76,8 @@ def test_migration_findings_new_gone_and_moves():
     )
     labels = {"a": "Loyal", "b": "At risk"}
     assert oa.migration_findings(m, labels, since="2025-W46") == [
-        "12 users of Loyal left the layers since 2025-W46: no order in the window (23.1% of Loyal).",
+        "12 users of Loyal left the layers since 2025-W46: no order in the window "
+        "(23.1% of Loyal).",
         "5 new buyers entered Loyal since 2025-W46.",
         "3 users moved from At risk to Loyal since 2025-W46 (100.0% of At risk).",
     ]

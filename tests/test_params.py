@@ -1,8 +1,8 @@
 import pytest
 
+from opsanalysis.data.params import DEFAULTS, load_params
 from opsanalysis.exceptions import ParamsError
-from opsanalysis.params import DEFAULTS, load_params
-from opsanalysis.reports import find_project_file
+from opsanalysis.report.render import find_project_file
 
 
 def test_defaults():

@@ -2,8 +2,8 @@ from datetime import date, datetime
 
 import pytest
 
+from opsanalysis.data.periods import Period, latest_complete_period, parse_period, period_containing
 from opsanalysis.exceptions import PeriodError
-from opsanalysis.periods import Period, latest_complete_period, parse_period, period_containing
 
 
 @pytest.mark.parametrize(

@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 
 import opsanalysis as oa
-from opsanalysis._labels import format_pct, format_value
 from opsanalysis.cli import main
-from opsanalysis.reports import find_project_file, render
+from opsanalysis.report.labels import format_pct, format_value
+from opsanalysis.report.render import find_project_file, render
 
 pytestmark = pytest.mark.slow
 
@@ -172,7 +172,9 @@ def test_weekly_report_retention_sections(weekly_html, tiny_demo):
 
 def test_weekly_report_lists_experiments(weekly_html, tiny_demo):
     text = _text(weekly_html.read_text(encoding="utf-8"))
-    overview = oa.experiment_overview(oa.connect(str(tiny_demo)), end="2025-11-23")
+    overview = oa.with_verdicts(
+        oa.experiment_overview(oa.connect(str(tiny_demo)), end="2025-11-23")
+    )
     assert "Experiments" in text and len(overview) == 3
     for row in overview.itertuples():
         assert f"{row.experiment_id} {row.status} {row.users:,} {row.verdict}" in text
@@ -195,7 +197,7 @@ def test_experiment_readout(tiny_demo, tmp_path):
         == 0
     )
     text = _text((tmp_path / "experiment" / "exp_push_time.html").read_text(encoding="utf-8"))
-    results = oa.experiment_results(oa.connect(str(tiny_demo)), "exp_push_time")
+    results = oa.with_verdicts(oa.experiment_results(oa.connect(str(tiny_demo)), "exp_push_time"))
     for verdict in oa.primary_results(results)["verdict"]:
         assert verdict in text
     assert "A/B test readout: exp_push_time" in text and "Sample-ratio test p =" in text

@@ -280,7 +280,9 @@ def test_summarise_new_user_retention_pools_complete_cells():
 
 def test_heatmap_marks_incomplete_cells(src):
     cut = oa.cohort_retention(src, start="2025-11-03", end="2025-11-20", cohort="recurring")
-    ax = oa.plot_retention_heatmap(cut)
+    ax = oa.plot_retention_heatmap(
+        oa.retention_matrix(cut), complete=oa.retention_matrix(cut, values="complete")
+    )
     texts = [t.get_text() for t in ax.texts if t.get_text()]
     # W45: 100%, 33% (user 1 in W46), 33%* (only user 1's 11-20 event counts; W47 unfinished)
     assert texts[:3] == ["100%", "33%", "33%*"]

@@ -1,0 +1,144 @@
+"""Engine helpers every analysis shares: one calendar, one day filter, one date-range rule.
+
+Everything here builds Ibis expressions (the engine runs them) or resolves dates in Python
+from :mod:`~opsanalysis.data.periods`. Analyses import these instead of writing them again:
+
+- :func:`on_days` is *the* half-open day filter: ``midnight(lo) <= col < midnight(hi + 1 day)``
+  on wall-clock timestamps in the params time zone.
+- :func:`last_day` and :func:`day_range` are the "end defaults to the last data day" rule.
+- :func:`period_start` and :func:`period_index` are the calendar as Ibis expressions; their
+  Python twins are :func:`~opsanalysis.data.periods.period_start_date` and
+  :func:`~opsanalysis.data.periods.shift_start`.
+- :func:`active_events`, :func:`paid_orders` and :func:`active_days` are the canonical subsets
+  of events and orders the params define.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING, Any
+
+import ibis
+import pandas as pd
+
+from ..exceptions import ParamsError
+
+if TYPE_CHECKING:
+    from .source import Source
+
+__all__: list[str] = []  # internal helpers: nothing here is re-exported by opsanalysis
+
+
+def midnight(d: date) -> datetime:
+    """The wall-clock timestamp at the start of day ``d`` (for half-open time filters).
+
+    >>> midnight(date(2025, 11, 17))
+    datetime.datetime(2025, 11, 17, 0, 0)
+    """
+    return datetime.combine(d, time())
+
+
+def as_date(value: Any) -> date:
+    """A date from a date, datetime, pandas Timestamp or ISO string.
+
+    >>> as_date("2025-11-17 08:30")
+    datetime.date(2025, 11, 17)
+    """
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return pd.Timestamp(value).date()
+
+
+def on_days(col: ibis.TimestampValue, lo: date | None, hi: date | None) -> ibis.BooleanValue:
+    """``col`` falls on the days ``lo`` to ``hi``, both inclusive (either end may be open).
+
+    The filter is half-open on timestamps: ``midnight(lo) <= col < midnight(hi + 1 day)``.
+    """
+    cond: ibis.BooleanValue = ibis.literal(True)
+    if lo is not None:
+        cond = col >= ibis.literal(midnight(lo))
+    if hi is not None:
+        upper = col < ibis.literal(midnight(hi + timedelta(days=1)))
+        cond = upper if lo is None else cond & upper
+    return cond
+
+
+def last_day(src: Source, end: Any) -> date:
+    """``end`` as a date, or the last day with data when ``end`` is None."""
+    return as_date(end) if end is not None else src.last_timestamp().date()
+
+
+def day_range(
+    src: Source, start: Any, end: Any, *, first: ibis.TimestampValue | None = None
+) -> tuple[date, date]:
+    """Resolve ``[start, end]`` (days inclusive) with the defaults every analysis uses.
+
+    ``end`` defaults to the last day with data, ``start`` to the first day of ``first`` (the
+    events' ``event_time`` unless given).
+
+    Raises
+    ------
+    ParamsError
+        ``end`` is before ``start``.
+    """
+    hi = last_day(src, end)
+    if start is None:
+        col = first if first is not None else src.table("events").event_time
+        lo = as_date(src.execute(col.min()))
+    else:
+        lo = as_date(start)
+    if hi < lo:
+        raise ParamsError(f"end {hi} is before start {lo}.")
+    return lo, hi
+
+
+# --------------------------------------------------------------------------------------------
+# The calendar as Ibis expressions (the Python side lives in periods)
+
+
+def period_start(d: ibis.DateValue, period: str, week_start: str = "monday") -> ibis.DateValue:
+    """Start date of the period containing date ``d`` (weeks from Monday, or Sunday)."""
+    if period == "day":
+        return d
+    if period == "week":
+        if week_start == "sunday":  # the Sunday week of d is the Monday week of d + 1 day, - 1
+            return (d + ibis.interval(days=1)).truncate("W") - ibis.interval(days=1)
+        return d.truncate("W")
+    return d.truncate("M" if period == "month" else "Q")
+
+
+def period_index(d: ibis.DateValue, period: str) -> ibis.IntegerValue:
+    """A running number of the period starting on ``d``: consecutive periods differ by 1."""
+    if period in ("day", "week"):
+        days = d.delta(ibis.date(1970, 1, 5), unit="day")  # 1970-01-05 is a Monday
+        return days if period == "day" else (days / 7).floor().cast("int64")
+    months = d.year().cast("int64") * 12 + d.month().cast("int64") - 1
+    return months if period == "month" else (months / 3).floor().cast("int64")
+
+
+# --------------------------------------------------------------------------------------------
+# Canonical subsets
+
+
+def active_events(src: Source) -> ibis.Table:
+    """Events that count as activity: params ``events.active`` (every event when unset)."""
+    ev = src.table("events")
+    names = src.params.active_events
+    return ev if names is None else ev.filter(ev.event.isin(names))
+
+
+def paid_orders(src: Source) -> ibis.Table:
+    """Orders whose status is one of params ``orders.paid_statuses`` (all, with no status)."""
+    od = src.table("orders")
+    if "status" in od.columns:
+        od = od.filter(od.status.isin(src.params.paid_statuses))
+    return od
+
+
+def active_days(src: Source, lo: date | None, hi: date) -> ibis.Table:
+    """Distinct ``(user_id, day)`` with an active event on the days ``lo`` to ``hi``."""
+    ev = active_events(src)
+    ev = ev.filter(on_days(ev.event_time, lo, hi))
+    return ev.select(user_id=ev.user_id, day=ev.event_time.date()).distinct()

@@ -1,0 +1,412 @@
+"""Params: everything a company sets in YAML instead of editing code.
+
+A params file is merged over :data:`DEFAULTS`; unknown keys are rejected so a typo never
+silently falls back to a default.
+
+Example ``params/weekly.yaml``::
+
+    language: en                 # en or zh
+    timezone: Asia/Shanghai      # naive timestamps are read in it, aware ones converted to it
+    source: data/demo.duckdb     # default data source of the report
+    tables: {events: app_events} # physical table names, when they differ from the contract
+    columns:                     # company column name -> canonical name, per table
+      events: {uid: user_id, ts: event_time}
+    events:
+      active: null               # event names that count as "active"; null = every event
+      conversion_steps: [view_product, add_to_cart, submit_order, pay_order]
+    orders:
+      paid_statuses: [paid]
+    targets: {new_users: 1500}   # period targets for target completion
+    alerts: {pct_change: 0.15}   # flag a KPI that moved more than 15% on the previous period
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+
+from ..exceptions import ParamsError
+from ._checks import (
+    check_choice,
+    check_mapping,
+    check_names,
+    check_number,
+    check_one_of,
+    check_text,
+    is_number,
+)
+from .contract import TABLES
+
+__all__ = ["Params", "load_params"]
+
+DEFAULTS: dict[str, Any] = {
+    "language": "en",
+    "timezone": "Asia/Shanghai",
+    "source": None,
+    "tables": {},
+    "columns": {},
+    "events": {"active": None, "conversion_steps": [], "activation": None},
+    "orders": {"paid_statuses": ["paid"]},
+    "targets": {},
+    "alerts": {"pct_change": 0.15},
+    "report": {"title": None, "company": None},
+    "validation": {"on_load": True, "max_examples": 5},
+    "rfm": yaml.safe_load(
+        (Path(__file__).parent / "defaults" / "rfm.yaml").read_text(encoding="utf-8")
+    ),
+}
+
+DEFAULTS["activity"] = {
+    # activity tiers by active days in the period: high >= high, medium >= medium, else low
+    "tiers": {"high": 4, "medium": 2},
+}
+DEFAULTS["churn"] = {
+    "silent_days": 7,  # no active event for at least this many days: silent
+    "churned_days": 30,  # ... for at least this many days: churned
+    "risk_weeks": 4,  # at-risk users compare the recent half of these weeks with the half before
+    "risk_gap_ratio": 2.0,  # at risk: days since last active >= this x the usual gap ...
+    "risk_min_gap_days": 3,  # ... and at least this many days
+    "risk_type_drop": 2,  # at risk: this many fewer distinct event types than before
+}
+DEFAULTS["channels"] = {
+    "horizon_days": 30,  # first order and revenue per new user are counted this many days
+    "referral_channel": "referral",  # the channel whose inviters are counted
+    "invite_event": "invite",  # the event an inviter sends; absent: no viral figures
+}
+DEFAULTS["experiments"] = {
+    "control": "control",  # the variant every other variant is compared with
+    "splits": {},  # expected split per experiment, e.g. {exp_1: {control: 0.5, treatment: 0.5}}
+    "metrics": ["conversion", "revenue", "orders", "revenue_per_order"],  # goal metrics
+    "definitions": {},  # metrics of your own: {name: {type: proportion|mean, event: name}}
+    "alpha": 0.05,
+    "alternative": "two-sided",
+    "correction": "holm",  # holm, bh or none, across goal metrics x variants
+    "sequential": "auto",  # auto: sequential for running experiments; true; false
+    "sequential_tuning": 5000,
+    "running_days": 2,  # running = someone was assigned in the last N days of the data
+    "srm_threshold": 0.001,
+    "multiple_exposure_warn": 0.01,
+    "min_sample": 100,
+    "cuped_days": 14,  # pre-exposure window of the CUPED covariate; 0 switches CUPED off
+    "winsorize": None,  # e.g. 0.99 caps revenue-like metrics at their 99th percentile
+    "prior_sd": None,  # e.g. 0.3: N(0, 0.3^2) prior on the lift in the Bayesian view
+}
+
+# mappings under these keys take names of the user's choosing (new schemes, their segments)
+_OPEN_KEYS = ("rfm.schemes", "rfm.segments", "experiments.splits", "experiments.definitions")
+
+LANGUAGES = ("en", "zh")
+
+
+def _merge(base: dict[str, Any], override: Mapping[str, Any], path: str = "") -> dict[str, Any]:
+    out = copy.deepcopy(base)
+    for key, value in override.items():
+        where = f"{path}{key}"
+        if key not in base and path.rstrip(".").startswith(_OPEN_KEYS):
+            out[key] = copy.deepcopy(value)
+            continue
+        if key not in base:
+            known = ", ".join(sorted(base))
+            raise ParamsError(
+                f"Unknown params key {where!r}. Known keys here: {known}. "
+                "Check the spelling in your params file."
+            )
+        if isinstance(base[key], dict) and base[key] and isinstance(value, Mapping):
+            out[key] = _merge(base[key], value, where + ".")
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+@dataclass(frozen=True)
+class ActivityParams:
+    """``activity``: tiers by active days in a period (high >= tier_high, medium >= tier_medium)."""
+
+    tier_high: int
+    tier_medium: int
+
+
+@dataclass(frozen=True)
+class ChurnParams:
+    """``churn``: silent and churned thresholds, and the at-risk rules (see the DEFAULTS)."""
+
+    silent_days: int
+    churned_days: int
+    risk_weeks: int
+    risk_gap_ratio: float
+    risk_min_gap_days: int
+    risk_type_drop: int
+
+
+@dataclass(frozen=True)
+class ChannelsParams:
+    """``channels``: outcome horizon of new users and the referral (viral) settings."""
+
+    horizon_days: int
+    referral_channel: str
+    invite_event: str | None
+
+
+@dataclass(frozen=True)
+class ExperimentParams:
+    """``experiments``: the A/B analysis settings (see the DEFAULTS for each key)."""
+
+    control: str
+    splits: dict[str, dict[str, float]]
+    metrics: list[str]
+    definitions: dict[str, dict[str, Any]]
+    alpha: float
+    alternative: str
+    correction: str
+    sequential: str | bool
+    sequential_tuning: float
+    running_days: int
+    srm_threshold: float
+    multiple_exposure_warn: float
+    min_sample: int
+    cuped_days: int
+    winsorize: float | None
+    prior_sd: float | None
+
+
+@dataclass(frozen=True)
+class Params:
+    """Validated params. Read settings through the properties; ``raw`` holds the merged dict."""
+
+    raw: dict[str, Any]
+    path: str | None = None
+
+    @property
+    def language(self) -> str:
+        return self.raw["language"]
+
+    @property
+    def timezone(self) -> str:
+        return self.raw["timezone"]
+
+    @property
+    def source(self) -> str | None:
+        return self.raw["source"]
+
+    @property
+    def active_events(self) -> list[str] | None:
+        active = self.raw["events"]["active"]
+        return None if active is None else list(active)
+
+    @property
+    def conversion_steps(self) -> list[str]:
+        return list(self.raw["events"]["conversion_steps"] or [])
+
+    @property
+    def paid_statuses(self) -> list[str]:
+        return list(self.raw["orders"]["paid_statuses"])
+
+    @property
+    def targets(self) -> dict[str, float]:
+        return dict(self.raw["targets"] or {})
+
+    @property
+    def rfm(self) -> dict[str, Any]:
+        """RFM settings: bins, method, split, thresholds, schemes and segment labels/actions."""
+        return self.raw["rfm"]
+
+    @property
+    def experiments(self) -> ExperimentParams:
+        """A/B settings: control, splits, metrics, alpha, correction, sequential, CUPED, ..."""
+        e = self.raw["experiments"]
+        return ExperimentParams(
+            **{**e, "splits": dict(e["splits"] or {}), "definitions": dict(e["definitions"] or {})}
+        )
+
+    @property
+    def activity(self) -> ActivityParams:
+        tiers = self.raw["activity"]["tiers"]
+        return ActivityParams(tier_high=int(tiers["high"]), tier_medium=int(tiers["medium"]))
+
+    @property
+    def churn(self) -> ChurnParams:
+        return ChurnParams(**self.raw["churn"])
+
+    @property
+    def channels(self) -> ChannelsParams:
+        return ChannelsParams(**self.raw["channels"])
+
+    @property
+    def activation_events(self) -> list[str] | None:
+        """Event names that activate a new user (params ``events.activation``)."""
+        names = self.raw["events"]["activation"]
+        return None if names is None else list(names)
+
+    @property
+    def report_title(self) -> str | None:
+        return self.raw["report"]["title"]
+
+    @property
+    def company(self) -> str | None:
+        return self.raw["report"]["company"]
+
+    @property
+    def validate_on_load(self) -> bool:
+        return bool(self.raw["validation"]["on_load"])
+
+    @property
+    def max_examples(self) -> int:
+        return int(self.raw["validation"]["max_examples"])
+
+    @property
+    def alert_pct_change(self) -> float:
+        return float(self.raw["alerts"]["pct_change"])
+
+    def physical_table(self, table: str) -> str:
+        """Name of the physical table (or file stem) that holds canonical ``table``."""
+        return (self.raw["tables"] or {}).get(table, table)
+
+    def column_mapping(self, table: str) -> dict[str, str]:
+        """``{company column: canonical column}`` for ``table`` (empty when none is set)."""
+        return dict((self.raw["columns"] or {}).get(table) or {})
+
+
+def _validate(raw: dict[str, Any], where: str) -> None:
+    check_one_of("language", raw["language"], LANGUAGES)
+    try:
+        ZoneInfo(str(raw["timezone"]))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ParamsError(
+            f"timezone={raw['timezone']!r} in {where} is not an IANA time zone; "
+            "use a name such as 'Asia/Shanghai' or 'UTC'."
+        ) from None
+    for key in ("tables", "columns"):
+        for table in raw[key] or {}:
+            if table not in TABLES:
+                raise ParamsError(
+                    f"{key}: {table!r} in {where} is not a table of the data contract; "
+                    f"use one of {', '.join(TABLES)}."
+                )
+    for table, mapping in (raw["columns"] or {}).items():
+        if not isinstance(mapping, Mapping):
+            raise ParamsError(
+                f"columns.{table} in {where} must map your column names to canonical ones, "
+                f"e.g. columns: {{{table}: {{uid: user_id}}}}; got {mapping!r}."
+            )
+        spec = TABLES[table]
+        for own, canonical in mapping.items():
+            if table != "users" and spec.column(str(canonical)) is None:
+                known = ", ".join(c.name for c in spec.columns)
+                raise ParamsError(
+                    f"columns.{table}.{own} in {where} maps onto {canonical!r}, which is not a "
+                    f"column of table {table!r}. Canonical columns: {known}."
+                )
+    pct = raw["alerts"]["pct_change"]
+    if not is_number(pct) or pct <= 0:
+        raise ParamsError(f"alerts.pct_change in {where} must be a positive fraction such as 0.15.")
+    for metric, target in (raw["targets"] or {}).items():
+        if not is_number(target) or target <= 0:
+            raise ParamsError(
+                f"targets.{metric} in {where} must be a positive number; got {target!r}."
+            )
+    _validate_sections(raw, where)
+
+
+def _validate_sections(raw: dict[str, Any], where: str) -> None:
+    """Type and range checks of every section the analyses read (one error per bad key)."""
+    check_names(raw, "events.active", where, optional=True)
+    check_names(raw, "events.conversion_steps", where, optional=True)
+    check_names(raw, "events.activation", where, optional=True)
+    check_names(raw, "orders.paid_statuses", where)
+    check_text(raw, "report.title", where, optional=True)
+    check_text(raw, "report.company", where, optional=True)
+    check_choice(raw, "validation.on_load", where, (True, False))
+    check_number(raw, "validation.max_examples", where, integer=True, low=0)
+
+    check_number(raw, "activity.tiers.high", where, integer=True, low=2)
+    check_number(raw, "activity.tiers.medium", where, integer=True, low=2)
+    tiers = raw["activity"]["tiers"]
+    if tiers["medium"] >= tiers["high"]:
+        raise ParamsError(
+            f"activity.tiers needs 1 < medium < high; got medium={tiers['medium']}, "
+            f"high={tiers['high']} in {where}."
+        )
+
+    for key in ("silent_days", "churned_days", "risk_min_gap_days"):
+        check_number(raw, f"churn.{key}", where, integer=True, low=1)
+    check_number(raw, "churn.risk_weeks", where, integer=True, low=2)
+    check_number(raw, "churn.risk_type_drop", where, integer=True, low=1)
+    check_number(raw, "churn.risk_gap_ratio", where, low=1)
+    churn = raw["churn"]
+    if churn["churned_days"] < churn["silent_days"]:
+        raise ParamsError(
+            f"churn.churned_days={churn['churned_days']} in {where} is shorter than "
+            f"churn.silent_days={churn['silent_days']}; a churned user has been silent longer."
+        )
+
+    check_number(raw, "channels.horizon_days", where, integer=True, low=1)
+    check_text(raw, "channels.referral_channel", where)
+    check_text(raw, "channels.invite_event", where, optional=True)
+
+    e = "experiments"
+    check_text(raw, f"{e}.control", where)
+    check_mapping(raw, f"{e}.splits", where)
+    check_mapping(raw, f"{e}.definitions", where)
+    check_names(raw, f"{e}.metrics", where)
+    check_number(raw, f"{e}.alpha", where, low=0, high=0.5, open_low=True, open_high=True)
+    check_choice(raw, f"{e}.alternative", where, ("two-sided", "greater", "less"))
+    check_choice(raw, f"{e}.correction", where, ("holm", "bh", "none"))
+    check_choice(raw, f"{e}.sequential", where, ("auto", True, False))
+    check_number(raw, f"{e}.sequential_tuning", where, low=0, open_low=True)
+    check_number(raw, f"{e}.running_days", where, integer=True, low=0)
+    check_number(raw, f"{e}.srm_threshold", where, low=0, high=1, open_low=True, open_high=True)
+    check_number(raw, f"{e}.multiple_exposure_warn", where, low=0, high=1)
+    check_number(raw, f"{e}.min_sample", where, integer=True, low=0)
+    check_number(raw, f"{e}.cuped_days", where, integer=True, low=0)
+    check_number(raw, f"{e}.winsorize", where, low=0.5, high=1, open_high=True, optional=True)
+    check_number(raw, f"{e}.prior_sd", where, low=0, open_low=True, optional=True)
+
+
+def load_params(params: str | Path | Mapping[str, Any] | Params | None = None) -> Params:
+    """Load params from a YAML file, a dict, or nothing (the defaults).
+
+    Parameters
+    ----------
+    params
+        Path of a YAML file, a mapping with the same structure, an existing :class:`Params`
+        (returned unchanged), or None for :data:`DEFAULTS`.
+
+    Raises
+    ------
+    ParamsError
+        The file is missing or not YAML, a key is unknown, or a value is invalid.
+
+    Examples
+    --------
+    >>> load_params({"language": "zh"}).language
+    'zh'
+    """
+    if isinstance(params, Params):
+        return params
+    path: str | None = None
+    if params is None:
+        given: Mapping[str, Any] = {}
+    elif isinstance(params, (str, Path)):
+        path = str(params)
+        p = Path(params)
+        if not p.is_file():
+            raise ParamsError(f"Params file {path!r} does not exist; pass the path of a YAML file.")
+        try:
+            given = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as exc:
+            raise ParamsError(f"Params file {path!r} is not valid YAML: {exc}") from None
+        if not isinstance(given, Mapping):
+            raise ParamsError(f"Params file {path!r} must hold a mapping of keys to values.")
+    elif isinstance(params, Mapping):
+        given = params
+    else:
+        raise ParamsError(f"params must be a path, a mapping or None; got {type(params).__name__}.")
+    raw = _merge(DEFAULTS, given)
+    _validate(raw, path or "params")
+    return Params(raw=raw, path=path)

@@ -1,0 +1,365 @@
+"""Opening a data source: DuckDB file, folder of Parquet/CSV, Ibis backend or URL, DataFrames.
+
+:func:`connect` returns a :class:`Source` that hands out canonical tables as Ibis expressions
+(``src.table("orders")``) with the params column mapping and types applied; the backend
+executes them, and only small results come back to pandas.
+"""
+
+from __future__ import annotations
+
+import uuid
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import ibis
+import pandas as pd
+from ibis.backends import BaseBackend
+
+from ..exceptions import ParamsError, SourceError
+from .contract import TABLES, table_spec
+from .params import Params, load_params
+from .prepare import PreparedTable, prepare_table
+from .problems import DataContractWarning, contract_error
+
+__all__ = ["Source", "connect"]
+
+DEFAULT_SOURCE = "data/demo.duckdb"
+_FILE_SUFFIXES = (".parquet", ".csv", ".csv.gz", ".tsv")
+
+
+def _localize_frame(df: pd.DataFrame, tz: str) -> pd.DataFrame:
+    """Aware datetime columns become wall-clock time in ``tz`` (naive), as the engine expects."""
+    aware = [c for c in df.columns if isinstance(df[c].dtype, pd.DatetimeTZDtype)]
+    if not aware:
+        return df
+    df = df.copy()
+    for c in aware:
+        df[c] = df[c].dt.tz_convert(tz).dt.tz_localize(None)
+    return df
+
+
+def _set_session_timezone(backend: BaseBackend, tz: str) -> None:
+    """Make the engine read aware timestamps as wall-clock time in ``tz``."""
+    name = getattr(backend, "name", "")
+    try:
+        if name == "duckdb":
+            backend.raw_sql(f"SET TimeZone = '{tz}'")
+            backend.raw_sql("SET enable_progress_bar = false")  # keep notebook output clean
+        elif name == "pyspark":
+            backend._session.conf.set("spark.sql.session.timeZone", tz)
+    except Exception as exc:  # pragma: no cover - depends on the backend's permissions
+        warnings.warn(f"Could not set the session time zone to {tz}: {exc}", stacklevel=3)
+
+
+class Source:
+    """Canonical tables of one data source, as Ibis expressions on one backend.
+
+    Use :func:`connect` to make one. ``table(name)`` maps, types and validates a table (once;
+    the result is cached); ``execute(expr)`` runs an expression and returns pandas.
+    """
+
+    def __init__(
+        self,
+        backend: BaseBackend,
+        tables: dict[str, ibis.Table],
+        params: Params,
+        *,
+        description: str = "",
+    ) -> None:
+        self.backend = backend
+        self.params = params
+        self.description = description
+        self._raw = tables
+        self._prepared: dict[str, PreparedTable] = {}
+
+    def __repr__(self) -> str:
+        return f"<opsanalysis.Source {self.description} tables={self.tables()}>"
+
+    def tables(self) -> list[str]:
+        """Canonical tables this source holds, in contract order."""
+        return [t for t in TABLES if t in self._raw]
+
+    def has(self, name: str) -> bool:
+        return name in self._raw
+
+    def raw(self, name: str) -> ibis.Table:
+        """The physical table behind canonical ``name``, before mapping and typing."""
+        table_spec(name)
+        if name not in self._raw:
+            have = ", ".join(self.tables()) or "none"
+            physical = self.params.physical_table(name)
+            raise SourceError(
+                f"The source ({self.description}) has no {name!r} table (looked for "
+                f"{physical!r}); it has: {have}. Load it, or name your table in params "
+                f"(tables: {{{name}: your_table}})."
+            )
+        return self._raw[name]
+
+    def prepare(self, name: str) -> PreparedTable:
+        """Map, type and check table ``name``; cached. Problems are returned, not raised."""
+        if name not in self._prepared:
+            self._prepared[name] = prepare_table(
+                name,
+                self.raw(name),
+                mapping=self.params.column_mapping(name),
+                execute=self.execute,
+                timezone=self.params.timezone,
+                max_examples=self.params.max_examples,
+                physical=self.params.physical_table(name),
+            )
+        return self._prepared[name]
+
+    def table(self, name: str, *, validate: bool | None = None) -> ibis.Table:
+        """Canonical table ``name`` as an Ibis expression.
+
+        Parameters
+        ----------
+        name
+            A table of the data contract (users, events, orders, ...).
+        validate
+            Check the contract and raise on errors (default: params ``validation.on_load``).
+
+        Raises
+        ------
+        SourceError
+            The source has no such table.
+        DataContractError
+            The table breaks the contract; the message names column, rows, examples and fix.
+        """
+        if validate is None:
+            validate = self.params.validate_on_load
+        prepared = self.prepare(name)
+        errors = [p for p in prepared.problems if p.severity == "error"]
+        schema_errors = [p for p in errors if p.total_rows == 0 and p.check != "empty_table"]
+        if schema_errors or (validate and errors):
+            raise contract_error(schema_errors or errors)
+        if validate:
+            for p in prepared.problems:
+                if p.severity == "warning":
+                    warnings.warn(p.message, DataContractWarning, stacklevel=2)
+        return prepared.table
+
+    def with_user_attribute(self, t: ibis.Table, by: str | None) -> tuple[ibis.Table, list[str]]:
+        """Add the users column ``by`` (e.g. channel) to ``t`` by user_id.
+
+        Returns the table and the grouping keys (``[by]``, or ``[]`` when ``by`` is None).
+        """
+        if by is None:
+            return t, []
+        users = self.table("users")
+        if by not in users.columns:
+            raise ParamsError(
+                f"by={by!r} is not a column of table 'users'; it has {', '.join(users.columns)}."
+            )
+        return t.left_join(users.select("user_id", by), "user_id").select(t, by), [by]
+
+    @contextmanager
+    def materialized(self, expr: ibis.Table) -> Iterator[ibis.Table]:
+        """Compute ``expr`` once into a temporary table of the backend for several queries.
+
+        The table is dropped on leaving the block. Backends that cannot create temporary
+        tables get the expression back unchanged (it is then recomputed by each query).
+        """
+        name = f"oa_tmp_{uuid.uuid4().hex[:12]}"
+        try:
+            table = self.backend.create_table(name, expr, temp=True)
+        except Exception:  # a backend without temporary tables: recompute instead
+            yield expr
+            return
+        try:
+            yield table
+        finally:
+            self._drop_temp(name)
+
+    def _drop_temp(self, name: str) -> None:
+        try:
+            if getattr(self.backend, "name", "") == "duckdb":
+                # ibis 12's drop_table emits SQL that DuckDB 1.5 rejects
+                self.backend.raw_sql(f'DROP TABLE IF EXISTS "{name}"')
+            else:
+                self.backend.drop_table(name, force=True)
+        except Exception as exc:  # pragma: no cover - best effort clean-up
+            warnings.warn(f"Could not drop the temporary table {name}: {exc}", stacklevel=3)
+
+    def execute(self, expr: Any) -> Any:
+        """Run an Ibis expression on the backend; tables come back as pandas DataFrames."""
+        return self.backend.execute(expr)
+
+    def last_timestamp(self) -> datetime:
+        """Latest event (or, with no events, order) time in the data, wall clock."""
+        for name, col in (("events", "event_time"), ("orders", "order_time")):
+            if self.has(name):
+                value = self.execute(self.table(name)[col].max())
+                if value is not None and not pd.isna(value):
+                    return pd.Timestamp(value).to_pydatetime()
+        raise SourceError("The source has no events or orders, so its last date is unknown.")
+
+
+def _open_folder(folder: Path, params: Params) -> tuple[BaseBackend, dict[str, ibis.Table]]:
+    con = ibis.duckdb.connect()
+    tables: dict[str, ibis.Table] = {}
+    wanted = {params.physical_table(t): t for t in TABLES}
+    for path in sorted(folder.iterdir()):
+        stem = path.name
+        for suffix in _FILE_SUFFIXES:
+            if stem.endswith(suffix):
+                stem = stem[: -len(suffix)]
+                break
+        else:
+            continue
+        if stem not in wanted:
+            continue
+        canonical = wanted[stem]
+        if canonical in tables:
+            raise SourceError(
+                f"Folder {str(folder)!r} holds two files for table {canonical!r}; keep one."
+            )
+        if path.name.endswith(".parquet"):
+            tables[canonical] = con.read_parquet(path, table_name=f"oa_{canonical}")
+        else:
+            tables[canonical] = con.read_csv(path, table_name=f"oa_{canonical}")
+    if not tables:
+        raise SourceError(
+            f"Folder {str(folder)!r} holds no table files. Name them after the tables, e.g. "
+            f"events.parquet or orders.csv ({', '.join(TABLES)})."
+        )
+    return con, tables
+
+
+def _tables_of_backend(con: BaseBackend, params: Params) -> dict[str, ibis.Table]:
+    existing = set(con.list_tables())
+    return {
+        name: con.table(params.physical_table(name))
+        for name in TABLES
+        if params.physical_table(name) in existing
+    }
+
+
+def connect(
+    target: str | Path | BaseBackend | None = None,
+    *,
+    params: str | Path | dict[str, Any] | Params | None = None,
+    **frames: pd.DataFrame | ibis.Table,
+) -> Source:
+    """Open a data source.
+
+    Parameters
+    ----------
+    target
+        A DuckDB file (``.duckdb``/``.db``), a folder of Parquet/CSV files named after the
+        tables (``events.parquet``, ``orders.csv``), an Ibis backend (DuckDB, PySpark,
+        Postgres, ClickHouse, ...) or a connection URL for ``ibis.connect``. None: the params
+        ``source`` setting, else ``data/demo.duckdb``.
+    params
+        Params file, mapping or :class:`~opsanalysis.params.Params` (defaults if None).
+    **frames
+        Tables by canonical name as pandas DataFrames or Ibis tables
+        (``connect(orders=df)``). With a backend as ``target`` they run on that backend;
+        otherwise on an in-memory DuckDB.
+
+    Returns
+    -------
+    Source
+
+    Raises
+    ------
+    SourceError
+        The target does not exist or cannot be opened, or a frame is named after no table.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> src = connect(users=pd.DataFrame({"user_id": [1], "registered_at": ["2025-11-17"]}))
+    >>> src.tables()
+    ['users']
+    """
+    p = load_params(params)
+    for name in frames:
+        if name not in TABLES:
+            raise SourceError(
+                f"connect() got a table named {name!r}, which is not in the data contract; "
+                f"use one of {', '.join(TABLES)}."
+            )
+    tables: dict[str, ibis.Table] = {}
+    if target is None and not frames:
+        target = p.source or DEFAULT_SOURCE
+        if not Path(target).exists() and "://" not in str(target):
+            raise SourceError(
+                f"No data source given and {str(target)!r} does not exist. Create the demo "
+                "data with `opsanalysis demo-data`, or pass a DuckDB file, a folder of "
+                "Parquet/CSV files, an Ibis backend or DataFrames to connect()."
+            )
+    if isinstance(target, BaseBackend):
+        con = target
+        description = f"{con.name} backend"
+        tables = _tables_of_backend(con, p)
+    elif target is not None:
+        text = str(target)
+        path = Path(text)
+        if "://" in text:
+            try:
+                con = ibis.connect(text)
+            except Exception as exc:
+                raise SourceError(f"Cannot connect to {text!r}: {exc}") from exc
+            tables = _tables_of_backend(con, p)
+        elif path.is_dir():
+            con, tables = _open_folder(path, p)
+        elif path.is_file():
+            if path.suffix.lower() not in (".duckdb", ".db", ".ddb"):
+                raise SourceError(
+                    f"{text!r} is a file but not a DuckDB database (.duckdb); for Parquet or "
+                    "CSV files pass the folder that holds them, named after the tables."
+                )
+            con = ibis.duckdb.connect(str(path), read_only=True)
+            tables = _tables_of_backend(con, p)
+        else:
+            raise SourceError(
+                f"Data source {text!r} does not exist. Pass a DuckDB file, a folder of "
+                "Parquet/CSV files, an Ibis backend or a connection URL."
+                + (" Create the demo data with `opsanalysis demo-data`." if "demo" in text else "")
+            )
+        description = text
+    else:
+        con = ibis.duckdb.connect()
+        description = "in-memory DataFrames"
+    _set_session_timezone(con, p.timezone)
+    for name, frame in frames.items():
+        if isinstance(frame, pd.DataFrame):
+            tables[name] = ibis.memtable(_localize_frame(frame, p.timezone))
+        elif isinstance(frame, ibis.Table):
+            tables[name] = frame
+        else:
+            raise SourceError(
+                f"Table {name!r} given to connect() is a {type(frame).__name__}; pass a pandas "
+                "DataFrame or an Ibis table."
+            )
+    return Source(con, tables, p, description=description)
+
+
+def as_source(data: Any, table: str | tuple[str, ...], *, params: Any = None) -> Source:
+    """Accept a Source, or a single DataFrame / Ibis table standing for one table.
+
+    ``table`` names the table a lone frame stands for; given several candidates, the first
+    whose required columns the frame has is taken.
+    """
+    if isinstance(data, Source):
+        return data
+    candidates = (table,) if isinstance(table, str) else tuple(table)
+    if isinstance(data, (pd.DataFrame, ibis.Table)):
+        cols = set(data.columns)
+        for name in candidates:
+            if set(TABLES[name].required) <= cols or len(candidates) == 1:
+                return connect(params=params, **{name: data})
+        need = "; ".join(f"{n}: {', '.join(TABLES[n].required)}" for n in candidates)
+        raise SourceError(
+            f"Cannot tell which table the given frame is (columns {', '.join(map(str, cols))}). "
+            f"Required columns per table: {need}. Pass oa.connect(table_name=frame) instead."
+        )
+    raise SourceError(
+        f"Expected an opsanalysis Source (from oa.connect) or a DataFrame/Ibis table of "
+        f"{' or '.join(candidates)}; got {type(data).__name__}."
+    )

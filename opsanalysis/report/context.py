@@ -1,0 +1,196 @@
+"""What a report notebook calls: :func:`open_report` and the display helpers of a report.
+
+A notebook cell makes one library call and hands its tidy result to one ``show_*`` helper (or a
+plot). The helpers only word and format; every number comes from the analysis layers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..data.params import Params, load_params
+from ..data.periods import Period, latest_complete_period, parse_period
+from ..data.source import Source, connect
+from .display import (
+    channel_quality_html,
+    experiment_table_html,
+    experiments_overview_html,
+    funnel_html,
+    health_html,
+    kpi_table_html,
+    new_user_retention_html,
+    segment_table_html,
+)
+from .labels import section, text
+from .narrative import with_verdicts
+
+__all__ = ["ReportContext", "open_report"]
+
+
+@dataclass
+class ReportContext:
+    """A report's source, period, params and display helpers."""
+
+    source: Source
+    period: Period
+    params: Params
+
+    @property
+    def language(self) -> str:
+        return self.params.language
+
+    def _display_markdown(self, markdown: str) -> None:
+        from IPython.display import Markdown, display
+
+        display(Markdown(markdown))
+
+    def _html(self, html_text: str) -> None:
+        from IPython.display import HTML, display
+
+        display(HTML(html_text))
+
+    def show_title(self, kind: str = "weekly", name: str = "") -> None:
+        title = self.params.report_title or section(f"{kind}_title", self.language)
+        title += f": {name}" if name else ""
+        company = self.params.company
+        dates = (
+            f"{self.period.start:%Y-%m-%d}"
+            if self.period.days == 1
+            else f"{self.period.start:%Y-%m-%d} – {self.period.last_day:%Y-%m-%d}"
+        )
+        label = "" if self.period.kind == "day" else f"**{self.period.label}** "
+        sub = f"{label}({dates})" + (f" · {company}" if company else "")
+        self._display_markdown(f"# {title}\n\n{sub}")
+
+    def heading(self, key: str) -> None:
+        self._display_markdown(f"## {section(key, self.language)}")
+
+    def show_findings(self, sentences: list[str]) -> None:
+        self._display_markdown("\n".join(f"- {s}" for s in sentences))
+
+    def show_kpi_table(self, overview: pd.DataFrame) -> None:
+        self._html(kpi_table_html(overview, self.language))
+
+    @property
+    def scheme(self) -> str:
+        """The segment scheme reports show (params ``rfm.report_scheme``)."""
+        return self.params.rfm["report_scheme"]
+
+    def segment_labels(self, scheme: str | None = None) -> dict[str, str]:
+        info = (self.params.rfm["segments"] or {}).get(scheme or self.scheme, {}) or {}
+        return {code: v.get(self.language, code) for code, v in info.items()}
+
+    def show_segment_table(self, summary: pd.DataFrame) -> None:
+        self._html(segment_table_html(summary, self.language))
+
+    def show_health(self, health: Any) -> None:
+        self._html(health_html(health, self.language))
+
+    def show_experiment_table(self, results: pd.DataFrame) -> None:
+        self._html(experiment_table_html(results, self.language))
+
+    def show_verdicts(self, results: pd.DataFrame) -> None:
+        """One sentence per result row (:func:`~opsanalysis.report.narrative.with_verdicts`)."""
+        self.show_findings(with_verdicts(results, language=self.language)["verdict"].tolist())
+
+    def show_experiments(self, overview: pd.DataFrame) -> None:
+        self._html(experiments_overview_html(with_verdicts(overview, language=self.language)))
+
+    def show_new_user_retention(self, summary: pd.DataFrame, by: str = "channel") -> None:
+        """The table of :func:`~opsanalysis.metrics.retention.summarise_new_user_retention`."""
+        self._html(new_user_retention_html(summary, by, self.language))
+
+    def show_activity_tiers(self, tiers: pd.DataFrame) -> None:
+        """One sentence per tier of :func:`~opsanalysis.metrics.activity.activity_tiers` (last
+        period)."""
+        last = tiers[tiers["period_start"] == tiers["period_start"].max()]
+        lang = self.language
+        bounds = {
+            "high": self.params.activity.tier_high,
+            "medium": self.params.activity.tier_medium,
+        }
+        bounds["high_less"] = bounds["high"] - 1
+        names = {tier: text(f"tier_{tier}", lang, **bounds) for tier in ("high", "medium", "low")}
+        lines = [
+            text("tier_line", lang, name=names[r.tier], users=r.users, share=r.share)
+            for r in last.itertuples()
+        ]
+        self.show_findings(lines)
+
+    def show_at_risk(self, users: pd.DataFrame) -> None:
+        """How many users show churn warning signs and why (never their ids)."""
+        self.show_findings(
+            [
+                text(
+                    "at_risk",
+                    self.language,
+                    total=len(users),
+                    long_gap=int(users["long_gap"].sum()),
+                    fewer=int(users["fewer_event_types"].sum()),
+                )
+            ]
+        )
+
+    def show_funnel(self, result: pd.DataFrame) -> None:
+        self._html(funnel_html(result, self.language))
+
+    def show_channel_quality(self, quality: pd.DataFrame) -> None:
+        self._html(channel_quality_html(quality, self.language))
+
+    def show_exports(self, exported: pd.DataFrame | None) -> None:
+        """Say where segment lists were written (never the user ids themselves)."""
+        lang = self.language
+        if exported is None or exported.empty:
+            self._display_markdown(text("no_lists", lang))
+            return
+        labels = self.segment_labels()
+        lines = [
+            text(
+                "list_written" if row.path else "list_empty",
+                lang,
+                name=labels.get(row.segment, row.segment),
+                users=row.users,
+                path=row.path,
+            )
+            for row in exported.itertuples(index=False)
+        ]
+        self._display_markdown("\n".join(lines))
+
+    def show_data_notes(self) -> None:
+        lang = self.language
+        active = text("active_listed" if self.params.active_events else "active_any_event", lang)
+        self._display_markdown(
+            text(
+                "data_notes",
+                lang,
+                source=self.source.description,
+                last=self.source.last_timestamp(),
+                timezone=self.params.timezone,
+                active=active,
+            )
+        )
+
+
+def open_report(
+    *,
+    kind: str = "week",
+    period: str | None = None,
+    params: str | Path | dict[str, Any] | None = None,
+    source: str | None = None,
+) -> ReportContext:
+    """Open the source and resolve the period for a report notebook.
+
+    Empty strings count as None, so a Papermill parameter can be left at its default.
+    The period defaults to the latest complete one of ``kind`` in the data.
+    """
+    import matplotlib
+
+    matplotlib.rcParams["figure.dpi"] = 110
+    p = load_params(params or None)
+    src = connect(source or None, params=p)
+    per = parse_period(period) if period else latest_complete_period(src.last_timestamp(), kind)
+    return ReportContext(source=src, period=per, params=p)

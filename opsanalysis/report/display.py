@@ -1,0 +1,333 @@
+"""HTML tables for stakeholders: formatting happens here, at display time, never in results."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+import pandas as pd
+
+from ..data.periods import parse_period
+from .labels import (
+    COLUMNS,
+    CURRENCY,
+    SEGMENT_COLUMNS,
+    format_pct,
+    format_value,
+    metric_label,
+)
+
+__all__: list[str] = []  # used by report.context; nothing is re-exported
+
+
+def _table(head: list[str], rows: list[list[tuple[str, str]]], css: str) -> str:
+    """rows: cells as (text already escaped/formatted, alignment)."""
+    th = "".join(f"<th style='text-align:left'>{html.escape(h)}</th>" for h in head)
+    body = "".join(
+        "<tr>" + "".join(f"<td style='text-align:{a}'>{t}</td>" for t, a in r) + "</tr>"
+        for r in rows
+    )
+    return (
+        f"<table class='{css}' style='border-collapse:collapse'>"
+        f"<thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>"
+    )
+
+
+def kpi_table_html(overview: pd.DataFrame, language: str = "en") -> str:
+    """An HTML table of :func:`~opsanalysis.kpi.kpi_overview` for stakeholders."""
+    cols = ["metric", "value", "compare_value", "pct_change"]
+    has_target = overview["target"].notna().any()
+    if has_target:
+        cols.append("target_completion")
+    head = "".join(
+        f"<th style='text-align:{'left' if c == 'metric' else 'right'}'>"
+        f"{html.escape(COLUMNS[c][language])}</th>"
+        for c in cols
+    )
+    body = []
+    for row in overview.itertuples(index=False):
+        kind = parse_period(row.period).kind
+        pct = row.pct_change
+        colour = (
+            "#1a7f37" if pct == pct and pct > 0 else "#cf222e" if pct == pct and pct < 0 else "#444"
+        )
+        flag = " ⚠" if row.alert else ""
+        cells = [
+            "<td style='text-align:left'>"
+            f"{html.escape(metric_label(row.metric, language, kind))}</td>",
+            f"<td style='text-align:right'>{format_value(row.metric, row.value)}</td>",
+            f"<td style='text-align:right'>{format_value(row.metric, row.compare_value)}</td>",
+            f"<td style='text-align:right;color:{colour}'>{format_pct(pct)}{flag}</td>",
+        ]
+        if has_target:
+            tc = row.target_completion
+            cells.append(f"<td style='text-align:right'>{'–' if tc != tc else f'{tc:.0%}'}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return (
+        "<table class='oa-kpi' style='border-collapse:collapse;min-width:480px'>"
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    )
+
+
+def segment_table_html(summary: pd.DataFrame, language: str = "en") -> str:
+    """An HTML table of :func:`~opsanalysis.segments.segment_summary` for stakeholders."""
+    cols = list(SEGMENT_COLUMNS)
+    head = "".join(
+        f"<th style='text-align:left'>{html.escape(SEGMENT_COLUMNS[c][language])}</th>"
+        for c in cols
+    )
+    body = []
+    for row in summary.to_dict("records"):
+        cells = []
+        for c in cols:
+            v = row[c]
+            if c in ("user_share", "revenue_share"):
+                text = "–" if v != v else f"{v:.1%}"
+            elif c == "users":
+                text = f"{v:,}"
+            elif c == "mean_monetary":
+                text = "–" if v != v else f"{CURRENCY}{v:,.0f}"
+            elif c in ("mean_recency", "mean_frequency"):
+                text = "–" if v != v else f"{v:,.1f}"
+            else:
+                text = html.escape(str(v))
+            align = "left" if c in ("label", "action") else "right"
+            cells.append(f"<td style='text-align:{align}'>{text}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return (
+        "<table class='oa-segments' style='border-collapse:collapse'>"
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    )
+
+
+_EXP_HEAD = {
+    "en": [
+        "Metric",
+        "Variant",
+        "Analysis",
+        "Control",
+        "Treatment",
+        "Lift",
+        "CI",
+        "p (adj.)",
+        "Significant",
+        "Bayesian: chance to beat",
+        "Bayesian: expected loss",
+    ],
+    "zh": [
+        "指标",
+        "变体",
+        "分析",
+        "对照组",
+        "实验组",
+        "提升",
+        "置信区间",
+        "p 值（校正）",
+        "是否显著",
+        "贝叶斯：胜出概率",
+        "贝叶斯：预期损失",
+    ],
+}
+
+
+def _num(v: float) -> str:
+    if v != v:
+        return "–"
+    return f"{v:,.4f}" if abs(v) < 1 else f"{v:,.2f}"
+
+
+def experiment_table_html(results: pd.DataFrame, language: str = "en") -> str:
+    """Results of :func:`~opsanalysis.experiments.experiment_results` as an HTML table."""
+    yes, no = ("是", "否") if language == "zh" else ("yes", "no")
+    rows = []
+    for r in results.to_dict("records"):
+        ci = (
+            f"{r['rel_ci_low']:+.1%} … {r['rel_ci_high']:+.1%}"
+            if r["rel_ci_low"] == r["rel_ci_low"]
+            else "–"
+        )
+        rows.append(
+            [
+                (html.escape(str(r["metric"])), "left"),
+                (html.escape(str(r["treatment"])), "left"),
+                (html.escape(str(r.get("analysis", ""))), "left"),
+                (_num(r["value_control"]), "right"),
+                (_num(r["value_treatment"]), "right"),
+                (format_pct(r["rel_effect"]), "right"),
+                (ci, "right"),
+                (f"{r['p_value_adjusted']:.3g}", "right"),
+                (yes if r["significant"] else no, "left"),
+                (
+                    "–"
+                    if r["bayes_chance_to_beat"] != r["bayes_chance_to_beat"]
+                    else f"{r['bayes_chance_to_beat']:.1%}",
+                    "right",
+                ),
+                (
+                    "–"
+                    if r["bayes_expected_loss"] != r["bayes_expected_loss"]
+                    else f"{r['bayes_expected_loss']:.2%}",
+                    "right",
+                ),
+            ]
+        )
+    return _table(_EXP_HEAD[language], rows, "oa-experiment")
+
+
+def health_html(health: Any, language: str = "en") -> str:
+    """Variant counts against the expected split, SRM and exposure checks."""
+    zh = language == "zh"
+    head = (
+        ["变体", "用户数", "占比", "预期占比"] if zh else ["Variant", "Users", "Share", "Expected"]
+    )
+    total = sum(health.counts.values())
+    rows = [
+        [
+            (html.escape(k), "left"),
+            (f"{v:,}", "right"),
+            (f"{v / total:.1%}", "right"),
+            (f"{health.expected[k]:.1%}", "right"),
+        ]
+        for k, v in health.counts.items()
+    ]
+    ok = "✓" if health.srm_ok else "⚠"
+    if zh:
+        note = (
+            f"<p>{ok} 样本比例检验（SRM）p = {health.srm_p_value:.3g}；"
+            f"重复曝光用户 {health.multiple_exposed:,}"
+            f"（{health.multiple_exposed_share:.2%}，已剔除）；"
+            f"状态：{'进行中' if health.running else '已结束'}。</p>"
+        )
+    else:
+        note = (
+            f"<p>{ok} Sample-ratio test p = {health.srm_p_value:.3g}; users seen in several "
+            f"variants: {health.multiple_exposed:,} ({health.multiple_exposed_share:.2%}, "
+            f"excluded); status: {'running' if health.running else 'finished'}.</p>"
+        )
+    return _table(head, rows, "oa-health") + note
+
+
+def experiments_overview_html(overview: pd.DataFrame, language: str = "en") -> str:
+    """Every experiment with its status and verdict (:func:`experiment_overview`)."""
+    zh = language == "zh"
+    head = (
+        ["实验", "状态", "用户数", "结论"] if zh else ["Experiment", "Status", "Users", "Verdict"]
+    )
+    status = {"running": "进行中", "finished": "已结束"} if zh else {}
+    rows = [
+        [
+            (html.escape(r["experiment_id"]), "left"),
+            (status.get(r["status"], r["status"]), "left"),
+            (f"{r['users']:,}", "right"),
+            (html.escape(r["verdict"]), "left"),
+        ]
+        for r in overview.to_dict("records")
+    ]
+    return _table(head, rows, "oa-experiments")
+
+
+def new_user_retention_html(summary: pd.DataFrame, by: str, language: str = "en") -> str:
+    """Rows per ``by`` group, columns new users and D1/D7/... retention, from
+    :func:`~opsanalysis.retention.summarise_new_user_retention`."""
+    zh = language == "zh"
+    days = sorted(summary["day"].unique())
+    head = [
+        ("渠道" if zh else by.replace("_", " ").capitalize()),
+        ("新用户" if zh else "New users"),
+        *[f"D{d}" for d in days],
+    ]
+    rows = []
+    for key, part in summary.groupby(by, sort=True):
+        part = part.set_index("day")
+        cells = [(html.escape(str(key)), "left"), (f"{int(part['new_users'].iloc[0]):,}", "right")]
+        for d in days:
+            v = part["retention"].get(d, float("nan"))
+            cells.append(("–" if v != v else f"{v:.1%}", "right"))
+        rows.append(cells)
+    return _table(head, rows, "oa-new-users")
+
+
+def channel_quality_html(quality: pd.DataFrame, language: str = "en") -> str:
+    """:func:`~opsanalysis.channels.channel_quality` as an HTML table."""
+    zh = language == "zh"
+    head = (
+        [
+            "渠道",
+            "新用户",
+            "次日留存",
+            "7日留存",
+            "30天首单率",
+            "30天人均营收",
+            "投放",
+            "获客成本",
+            "ROI",
+        ]
+        if zh
+        else [
+            "Channel",
+            "New users",
+            "D1",
+            "D7",
+            "First order (30 d)",
+            "Revenue / user (30 d)",
+            "Spend",
+            "CAC",
+            "ROI",
+        ]
+    )
+
+    def pct(v: float) -> str:
+        return "–" if v != v else f"{v:.1%}"
+
+    def money(v: float) -> str:
+        return "–" if v != v else f"{CURRENCY}{v:,.0f}" if abs(v) >= 100 else f"{CURRENCY}{v:,.2f}"
+
+    rows = [
+        [
+            (html.escape(str(r["channel"])), "left"),
+            (f"{r['new_users']:,}", "right"),
+            (pct(r["d1_retention"]), "right"),
+            (pct(r["d7_retention"]), "right"),
+            (pct(r["first_order_rate"]), "right"),
+            (money(r["revenue_per_new_user"]), "right"),
+            (money(r["spend"]), "right"),
+            (money(r["cac"]), "right"),
+            ("–" if r["roi"] != r["roi"] else f"1:{r['roi']:.1f}", "right"),
+        ]
+        for r in quality.to_dict("records")
+    ]
+    return _table(head, rows, "oa-channels")
+
+
+def _duration(v: Any) -> str:
+    if v is None or pd.isna(v):
+        return "–"
+    secs = pd.Timedelta(v).total_seconds()
+    if secs < 3600:
+        return f"{secs / 60:.1f} min"
+    if secs < 86400:
+        return f"{secs / 3600:.1f} h"
+    return f"{secs / 86400:.1f} d"
+
+
+def funnel_html(result: pd.DataFrame, language: str = "en") -> str:
+    """:func:`~opsanalysis.funnel.funnel` as an HTML table."""
+    zh = language == "zh"
+    head = (
+        ["步骤", "事件", "用户数", "总转化率", "步骤转化率", "流失", "中位用时"]
+        if zh
+        else ["Step", "Event", "Users", "From first", "From previous", "Drop-off", "Median time"]
+    )
+    rows = [
+        [
+            (str(r["step"]), "right"),
+            (html.escape(str(r["event"])), "left"),
+            (f"{r['users']:,}", "right"),
+            (f"{r['conversion_from_first']:.1%}", "right"),
+            (f"{r['conversion_from_previous']:.1%}", "right"),
+            (f"{r['drop_off']:,}", "right"),
+            (_duration(r["median_time_from_previous"]), "right"),
+        ]
+        for r in result.to_dict("records")
+    ]
+    return _table(head, rows, "oa-funnel")

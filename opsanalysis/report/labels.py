@@ -1,0 +1,181 @@
+"""Every English and Chinese string of the reports: metric, section and column names, texts."""
+
+from __future__ import annotations
+
+__all__: list[str] = []  # internal helpers; nothing is re-exported
+
+METRICS: dict[str, dict[str, str]] = {
+    "new_users": {"en": "New users", "zh": "新增用户", "unit": "count"},
+    "active_users": {"en": "Active users", "zh": "活跃用户", "unit": "count"},
+    "dau_avg": {"en": "Average DAU", "zh": "日均活跃用户（DAU）", "unit": "count"},
+    "dau": {"en": "DAU", "zh": "日活跃用户", "unit": "count"},
+    "orders": {"en": "Paid orders", "zh": "支付订单数", "unit": "count"},
+    "revenue": {"en": "Revenue", "zh": "营收", "unit": "money"},
+    "paying_users": {"en": "Paying users", "zh": "付费用户", "unit": "count"},
+}
+
+# the active-users label depends on the period: WAU for a week, MAU for a month
+ACTIVE_BY_KIND = {
+    "week": {"en": "Weekly active users (WAU)", "zh": "周活跃用户（WAU）"},
+    "month": {"en": "Monthly active users (MAU)", "zh": "月活跃用户（MAU）"},
+}
+
+SECTIONS: dict[str, dict[str, str]] = {
+    "weekly_title": {"en": "Weekly user-operations report", "zh": "私域运营周报"},
+    "overview": {"en": "Overview", "zh": "本周运营概况"},
+    "findings": {"en": "Key findings", "zh": "核心结论"},
+    "trend": {"en": "Daily trend", "zh": "每日趋势"},
+    "data_notes": {"en": "About the data", "zh": "数据说明"},
+    "value_layers": {"en": "Value layers (RFM)", "zh": "用户价值分层（RFM）"},
+    "migration": {"en": "Layer migration since last period", "zh": "分层迁移（较上期）"},
+    "rfm_title": {"en": "RFM value layering", "zh": "RFM 用户价值分层分析"},
+    "scores": {"en": "Score distribution", "zh": "RFM 得分分布"},
+    "rfm8": {"en": "Eight RFM classes", "zh": "RFM 八类用户"},
+    "named": {"en": "Recency x frequency segments", "zh": "R×F 用户分群"},
+    "value_tier": {"en": "Value tiers", "zh": "会员价值等级"},
+    "value_activity": {"en": "Value x activity quadrants", "zh": "价值×活跃度四象限"},
+    "lists": {"en": "User lists for campaigns", "zh": "运营名单导出"},
+    "experiment_title": {"en": "A/B test readout", "zh": "A/B 实验报告"},
+    "retention": {"en": "Weekly cohort retention", "zh": "周留存（同期群）"},
+    "activity": {"en": "Activity and lifecycle", "zh": "用户活跃与生命周期"},
+    "reactivation": {"en": "Silent users and reactivation", "zh": "沉默用户召回"},
+    "funnel": {"en": "Conversion funnel (7-day window)", "zh": "转化漏斗（7 天窗口）"},
+    "channels": {
+        "en": "Channel quality (signups of weeks -8 to -5, 30-day outcomes)",
+        "zh": "渠道质量（第 -8 至 -5 周注册用户，30 天表现）",
+    },
+    "when_active": {"en": "When users are active", "zh": "用户活跃时段"},
+    "new_user_retention": {"en": "New-user retention by channel", "zh": "各渠道新用户留存"},
+    "experiments": {"en": "Experiments", "zh": "A/B 实验"},
+    "health": {"en": "Health checks", "zh": "实验健康检查"},
+    "results": {"en": "Results", "zh": "实验结果"},
+    "effects": {"en": "Effects with intervals", "zh": "效果与置信区间"},
+}
+
+COLUMNS: dict[str, dict[str, str]] = {
+    "metric": {"en": "Metric", "zh": "指标"},
+    "value": {"en": "This period", "zh": "本期"},
+    "compare_value": {"en": "Previous", "zh": "上期"},
+    "pct_change": {"en": "Change", "zh": "环比"},
+    "target_completion": {"en": "Of target", "zh": "目标完成率"},
+}
+
+SEGMENT_COLUMNS: dict[str, dict[str, str]] = {
+    "label": {"en": "Segment", "zh": "分层"},
+    "users": {"en": "Users", "zh": "用户数"},
+    "user_share": {"en": "Share of users", "zh": "用户占比"},
+    "revenue_share": {"en": "Share of revenue", "zh": "营收占比"},
+    "mean_recency": {"en": "Days since last order", "zh": "平均距上次购买天数"},
+    "mean_frequency": {"en": "Orders", "zh": "平均订单数"},
+    "mean_monetary": {"en": "Spend", "zh": "平均消费"},
+    "action": {"en": "Recommended action", "zh": "建议动作"},
+}
+
+CURRENCY = "¥"
+
+
+def metric_label(metric: str, language: str = "en", kind: str | None = None) -> str:
+    """Display name of a metric (the metric name itself when unknown)."""
+    if metric == "active_users" and kind in ACTIVE_BY_KIND:
+        return ACTIVE_BY_KIND[kind][language]
+    return METRICS.get(metric, {}).get(language, metric)
+
+
+def section(key: str, language: str = "en") -> str:
+    return SECTIONS[key][language]
+
+
+def format_value(metric: str, value: float) -> str:
+    """Format a metric value for display: money with the currency sign, counts as integers."""
+    if value != value:  # NaN
+        return "–"
+    unit = METRICS.get(metric, {}).get("unit", "count")
+    if unit == "money":
+        return f"{CURRENCY}{value:,.0f}"
+    if metric == "dau_avg":
+        return f"{value:,.0f}"
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+
+
+def format_pct(value: float, signed: bool = True) -> str:
+    if value != value:
+        return "–"
+    return f"{value:+.1%}" if signed else f"{value:.1%}"
+
+
+# --------------------------------------------------------------------------------------------
+# Sentences and short texts of the report pages, as templates filled with str.format
+
+TEXT: dict[str, dict[str, str]] = {
+    "tier_high": {"en": "High activity ({high}+ active days)", "zh": "高活跃（≥{high} 天）"},
+    "tier_medium": {
+        "en": "Medium ({medium}-{high_less} days)",
+        "zh": "中活跃（{medium}–{high_less} 天）",
+    },
+    "tier_low": {"en": "Low (under {medium} days)", "zh": "低活跃（<{medium} 天）"},
+    "tier_line": {
+        "en": "{name}: {users:,} ({share:.1%})",
+        "zh": "{name}：{users:,}（{share:.1%}）",
+    },
+    "at_risk": {
+        "en": (
+            "{total:,} users show churn warning signs: {long_gap:,} with a gap far longer than "
+            "usual, {fewer:,} using fewer features. Export the list with "
+            "`opsanalysis export at-risk --out FILE.csv`."
+        ),
+        "zh": (
+            "{total:,} 名用户出现流失预警：{long_gap:,} 名登录间隔明显拉长，"
+            "{fewer:,} 名使用的功能减少。"
+            "名单请用 `opsanalysis export at-risk --out 文件.csv` 导出。"
+        ),
+    },
+    "no_lists": {
+        "en": "No lists written: set the export_dir parameter to write CSV files for campaigns.",
+        "zh": "未导出名单：渲染时设置 export_dir 参数即可导出 CSV。",
+    },
+    "list_written": {
+        "en": "- {name}: {users:,} users → `{path}`",
+        "zh": "- {name}：{users:,} 人 → `{path}`",
+    },
+    "list_empty": {"en": "- {name}: no users, no file", "zh": "- {name}：无用户"},
+    "data_notes": {
+        "en": (
+            "Source: {source}; latest data at {last:%Y-%m-%d %H:%M} ({timezone}). Weeks are ISO "
+            "weeks (Monday to Sunday). Active means any {active}; orders count when paid."
+        ),
+        "zh": (
+            "数据来源：{source}；最新数据时间 {last:%Y-%m-%d %H:%M}（{timezone}）。周为 ISO 周"
+            "（周一至周日）。活跃指发生任一{active}；订单仅计已支付。"
+        ),
+    },
+    "active_any_event": {"en": "event", "zh": "事件"},
+    "active_listed": {"en": "of the active events set in params", "zh": "活跃事件"},
+}
+
+# chart texts
+LIFECYCLE: dict[str, dict[str, str]] = {
+    "new": {"en": "new", "zh": "新增"},
+    "returning": {"en": "returning", "zh": "留存"},
+    "resurrecting": {"en": "resurrecting", "zh": "回流"},
+    "dormant": {"en": "dormant", "zh": "沉默"},
+}
+WEEKDAYS: dict[str, list[str]] = {
+    "en": ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
+    "zh": ["周一", "周二", "周三", "周四", "周五", "周六", "周日"],
+}
+AXES: dict[str, dict[str, str]] = {
+    "periods_since": {"en": "periods since the cohort's first", "zh": "距首期的期数"},
+    "cohort": {"en": "cohort", "zh": "同期群"},
+    "hour": {"en": "hour", "zh": "小时"},
+    "user_share": {"en": "Share of users", "zh": "用户占比"},
+    "revenue_share": {"en": "Share of revenue", "zh": "营收占比"},
+    "to_now": {"en": "to (now)", "zh": "当前分层"},
+    "from_before": {"en": "from (before)", "zh": "之前分层"},
+    "score": {"en": "score (5 = best)", "zh": "得分（5 为最好）"},
+    "share_of_users": {"en": "share of users", "zh": "用户占比"},
+}
+
+
+def text(key: str, language: str = "en", **values: object) -> str:
+    """The report text ``key`` in ``language``, filled with ``values``."""
+    return TEXT[key][language].format(**values)

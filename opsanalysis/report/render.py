@@ -1,0 +1,201 @@
+"""Rendering report notebooks to HTML (Papermill + nbconvert).
+
+:func:`render` executes a parameterised notebook with Papermill, rejects parameters the
+notebook does not declare, re-raises a failing cell as :class:`ReportError`, exports HTML with
+nbconvert (no code, images embedded) and moves the file into place only when complete.
+:func:`render_report` renders one of the standard reports of a period.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..data._io import atomic_output
+from ..data.params import load_params
+from ..data.periods import latest_complete_period, parse_period
+from ..data.source import DEFAULT_SOURCE, connect
+from ..exceptions import ReportError
+
+if TYPE_CHECKING:
+    import nbformat
+
+__all__ = ["render"]
+
+REPORT_KINDS = {
+    "weekly": ("week", "weekly_report.ipynb", "weekly.yaml"),
+    "rfm": ("week", "rfm_layering.ipynb", "rfm.yaml"),
+    "experiment": ("day", "experiment_readout.ipynb", "experiment.yaml"),
+}
+
+
+def project_root() -> Path:
+    """The folder holding ``notebooks/`` and ``params/``: the working directory when it has
+    them, else the checkout this package was installed from."""
+    cwd = Path.cwd()
+    if (cwd / "notebooks").is_dir():
+        return cwd
+    return Path(__file__).resolve().parents[2]
+
+
+def find_project_file(*parts: str) -> Path:
+    path = project_root().joinpath(*parts)
+    if not path.exists():
+        raise ReportError(
+            f"{'/'.join(parts)} not found under {project_root()}; run from the "
+            "opsanalysis checkout or pass the path explicitly."
+        )
+    return path
+
+
+# --------------------------------------------------------------------------------------------
+# Rendering
+
+
+def _strip_noise(nb: nbformat.NotebookNode) -> None:
+    """Drop stderr streams (warnings, progress) so stakeholders see only the report."""
+    for cell in nb.cells:
+        if cell.get("cell_type") == "code":
+            cell["outputs"] = [
+                o
+                for o in cell.get("outputs", [])
+                if not (o.get("output_type") == "stream" and o.get("name") == "stderr")
+            ]
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    with atomic_output(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+
+
+def render(
+    notebook: str | Path,
+    output_html: str | Path,
+    *,
+    parameters: dict[str, Any] | None = None,
+    cwd: str | Path | None = None,
+    kernel_name: str | None = None,
+    title: str | None = None,
+    keep_notebook: bool = False,
+) -> Path:
+    """Execute ``notebook`` with ``parameters`` and export it as a self-contained HTML file.
+
+    Parameters
+    ----------
+    notebook
+        The template notebook; its cell tagged ``parameters`` declares what may be passed.
+    output_html
+        Where to write the HTML; written to a temporary file and moved into place.
+    parameters
+        Values for the notebook's parameters. A name the notebook does not declare raises.
+    cwd
+        Working directory of the kernel (default: the project root).
+    kernel_name
+        Jupyter kernel (default: the one in the notebook's metadata).
+    keep_notebook
+        Also write the executed notebook beside the HTML (``.ipynb``).
+
+    Returns
+    -------
+    pathlib.Path
+        The HTML file.
+
+    Raises
+    ------
+    ReportError
+        An unknown parameter, or a cell failed (the message names the cell and the error; the
+        executed notebook is kept beside the output as ``<name>.failed.ipynb``).
+    """
+    import nbformat
+    import papermill as pm
+    from nbconvert import HTMLExporter
+    from papermill.exceptions import PapermillExecutionError
+
+    notebook, output_html = Path(notebook), Path(output_html)
+    parameters = dict(parameters or {})
+    declared = pm.inspect_notebook(str(notebook))
+    unknown = sorted(set(parameters) - set(declared))
+    if unknown:
+        raise ReportError(
+            f"Notebook {notebook.name} has no parameter(s) {', '.join(unknown)}; it declares "
+            f"{', '.join(declared) or 'none'}."
+        )
+    output_html.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="oa-render-") as tmpdir:
+        executed = Path(tmpdir) / notebook.name
+        try:
+            pm.execute_notebook(
+                str(notebook),
+                str(executed),
+                parameters=parameters,
+                cwd=str(cwd or project_root()),
+                kernel_name=kernel_name,
+                progress_bar=False,
+                log_output=False,
+                report_mode=True,
+            )
+        except PapermillExecutionError as exc:
+            failed = output_html.with_suffix(".failed.ipynb")
+            if executed.exists():
+                os.replace(executed, failed)
+            raise ReportError(
+                f"Report {notebook.name} failed in cell {exc.exec_count} ({exc.ename}: "
+                f"{exc.evalue}). The executed notebook is at {failed}."
+            ) from exc
+        nb = nbformat.read(executed, as_version=4)
+    _strip_noise(nb)
+    exporter = HTMLExporter(
+        exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True
+    )
+    body, _ = exporter.from_notebook_node(
+        nb, resources={"metadata": {"name": title or output_html.stem}}
+    )
+    _atomic_write(output_html, body)
+    if keep_notebook:
+        _atomic_write(output_html.with_suffix(".ipynb"), nbformat.writes(nb))
+    return output_html
+
+
+def render_report(
+    kind: str = "weekly",
+    *,
+    period: str | None = None,
+    params: str | Path | None = None,
+    source: str | None = None,
+    out: str | Path = "reports",
+    extra: dict[str, Any] | None = None,
+) -> Path:
+    """Render a standard report (``weekly``, ``rfm``) to ``<out>/<kind>/<period>.html``.
+
+    Defaults: the latest complete period in the data, ``params/<kind>.yaml`` and the params
+    ``source`` (else ``data/demo.duckdb``).
+    """
+    if kind not in REPORT_KINDS:
+        raise ReportError(f"Unknown report {kind!r}; choose one of {', '.join(REPORT_KINDS)}.")
+    period_kind, nb_name, params_name = REPORT_KINDS[kind]
+    params_path = Path(params) if params else find_project_file("params", params_name)
+    p = load_params(params_path)
+    source_arg = str(source or p.source or DEFAULT_SOURCE)
+    if "://" not in source_arg:
+        source_arg = str(Path(source_arg).resolve())
+    src = connect(source_arg, params=p)
+    per = (
+        parse_period(period)
+        if period
+        else latest_complete_period(src.last_timestamp(), period_kind)
+    )
+    name = (extra or {}).get("experiment") or per.label
+    target = Path(out) / kind / f"{name}.html"
+    return render(
+        find_project_file("notebooks", nb_name),
+        target,
+        parameters={
+            "period": per.label,
+            "params_file": str(params_path.resolve()),
+            "source": source_arg,
+            **(extra or {}),
+        },
+        title=f"{kind} report {per.label}",
+    )
