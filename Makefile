@@ -32,8 +32,12 @@ report: $(VENV)/.installed $(DEMO)
 test: $(VENV)/.installed-dev
 	OA_REQUIRE_SPARK=1 $(PY) -m pytest
 
+## Lint: ruff (style), mypy (types) and import-linter (layers, no cycles)
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check opsanalysis tests bench
+	$(VENV)/bin/ruff format --check opsanalysis tests bench
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 
 bench: $(VENV)/.installed-dev
 	$(PY) bench/bench_demo_data.py

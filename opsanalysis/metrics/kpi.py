@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ..data._checks import check_one_of
-from ..data.engine import active_events, on_days, paid_orders
+from ..data.engine import active_events, as_date, on_days, paid_orders
 from ..data.periods import Period, latest_complete_period, parse_period
 from ..data.source import as_source
 
@@ -74,20 +74,19 @@ def daily_kpis(data: Any, *, start: date | str, end: date | str) -> pd.DataFrame
     Days are calendar days of the wall-clock timestamps, in the params time zone.
     """
     src = as_source(data, _KPI_TABLES)
-    start, end = pd.Timestamp(start).date(), pd.Timestamp(end).date()
-    last = end - timedelta(days=1)
+    first, last = as_date(start), as_date(end) - timedelta(days=1)
     frames = []
     if src.has("users"):
         u = src.table("users")
-        u = u.filter(on_days(u.registered_at, start, last))
+        u = u.filter(on_days(u.registered_at, first, last))
         frames.append(u.group_by(date=u.registered_at.date()).aggregate(new_users=u.count()))
     if src.has("events"):
         ev = active_events(src)
-        ev = ev.filter(on_days(ev.event_time, start, last))
+        ev = ev.filter(on_days(ev.event_time, first, last))
         frames.append(ev.group_by(date=ev.event_time.date()).aggregate(dau=ev.user_id.nunique()))
     if src.has("orders"):
         od = paid_orders(src)
-        od = od.filter(on_days(od.order_time, start, last))
+        od = od.filter(on_days(od.order_time, first, last))
         frames.append(
             od.group_by(date=od.order_time.date()).aggregate(
                 orders=od.count(), revenue=od.amount.sum(), paying_users=od.user_id.nunique()

@@ -7,7 +7,7 @@ The per-user table is aggregated in the engine from ``orders``; scoring works on
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, Literal
 
 import ibis
 import numpy as np
@@ -143,7 +143,7 @@ def _quantile_scores(values: np.ndarray, bins: int, higher_is_better: bool) -> n
     else:
         order = np.argsort(values)
         ordered = values[order]
-        side = "left" if higher_is_better else "right"
+        side: Literal["left", "right"] = "left" if higher_is_better else "right"
         position = np.searchsorted(ordered, ordered, side=side)  # sorted queries: cache friendly
         worse = np.empty(n, dtype=np.int64)
         worse[order] = position if higher_is_better else n - position

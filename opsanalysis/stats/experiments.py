@@ -232,13 +232,6 @@ def experiment_results(
             f"variant {control!r} (it has {', '.join(map(str, sums.index))}). Set "
             "experiments.control in params to the control's name."
         )
-    kw = dict(
-        alpha=cfg.alpha,
-        alternative=cfg.alternative,
-        sequential=sequential,
-        sequential_tuning=cfg.sequential_tuning,
-        prior_sd=cfg.prior_sd,
-    )
     rows: list[tuple[str, ABTestResult]] = []
     treatments = [v for v in sums.index if v != control]
     for m in metrics:
@@ -248,7 +241,18 @@ def experiment_results(
                 if analysis == "cuped" and (m == "revenue_per_order" or pre_days <= 0):
                     continue
                 a, b = _stats(m, c, analysis, src), _stats(m, t, analysis, src)
-                res = ab_test(a, b, metric=m, control_name=control, treatment_name=str(v), **kw)
+                res = ab_test(
+                    a,
+                    b,
+                    alpha=cfg.alpha,
+                    alternative=cfg.alternative,
+                    sequential=sequential,
+                    sequential_tuning=cfg.sequential_tuning,
+                    prior_sd=cfg.prior_sd,
+                    metric=m,
+                    control_name=control,
+                    treatment_name=str(v),
+                )
                 rows.append((analysis, res))
     frame = results_frame([r for _, r in rows])
     frame.insert(0, "experiment_id", experiment_id)
