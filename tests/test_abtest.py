@@ -31,7 +31,7 @@ def test_welch_matches_scipy_on_raw_data(rng, alternative):
     r = oa.ab_test(_mean_stats(c), _mean_stats(t), alternative=alternative)
     ref = stats.ttest_ind(t, c, equal_var=False, alternative=alternative)
     ci = ref.confidence_interval(0.95)
-    assert r.p_value == pytest.approx(ref.pvalue, abs=1e-9)
+    assert r.abs_p_value == pytest.approx(ref.pvalue, abs=1e-9)
     assert r.abs_effect == pytest.approx(t.mean() - c.mean(), abs=1e-9)
     assert (
         r.abs_ci_low == pytest.approx(ci.low, abs=1e-9)
@@ -50,7 +50,7 @@ def test_proportions_welch_matches_scipy_on_the_0_1_data(rng):
     c, t = (rng.random(900) < 0.10).astype(float), (rng.random(1100) < 0.13).astype(float)
     r = oa.ab_test(oa.ProportionStats(900, int(c.sum())), oa.ProportionStats(1100, int(t.sum())))
     ref = stats.ttest_ind(t, c, equal_var=False)
-    assert r.p_value == pytest.approx(ref.pvalue, abs=1e-9)
+    assert r.abs_p_value == pytest.approx(ref.pvalue, abs=1e-9)
     assert r.abs_ci_low == pytest.approx(ref.confidence_interval().low, abs=1e-9)
     assert r.abs_ci_high == pytest.approx(ref.confidence_interval().high, abs=1e-9)
 
@@ -61,7 +61,7 @@ def test_ztest_matches_statsmodels():
     # statsmodels proportions_ztest([30, 45], [500, 500]) (pooled) and the Wald interval
     z, p = proportions_ztest([30, 45], [500, 500])
     lo, hi = confint_proportions_2indep(30, 500, 45, 500, method="wald", compare="diff")
-    assert r.p_value == pytest.approx(p, abs=1e-12)
+    assert r.abs_p_value == pytest.approx(p, abs=1e-12)
     assert (r.abs_ci_low, r.abs_ci_high) == (
         pytest.approx(lo, abs=1e-12),
         pytest.approx(hi, abs=1e-12),
@@ -112,7 +112,7 @@ def test_cuped_equals_welch_on_residualised_raw_data(rng):
     ref = stats.ttest_ind(adj_t, adj_c, equal_var=False)
     assert r.cuped and r.test == "Welch t-test with CUPED"
     assert r.abs_effect == pytest.approx(adj_t.mean() - adj_c.mean(), abs=1e-9)
-    assert r.p_value == pytest.approx(ref.pvalue, abs=1e-9)
+    assert r.abs_p_value == pytest.approx(ref.pvalue, abs=1e-9)
     assert r.abs_ci_low == pytest.approx(ref.confidence_interval().low, abs=1e-9)
     plain = oa.ab_test(_mean_stats(y_c), _mean_stats(y_t))
     assert r.abs_ci_high - r.abs_ci_low < 0.5 * (plain.abs_ci_high - plain.abs_ci_low)
@@ -138,7 +138,8 @@ def test_sequential_interval_and_p_value_by_hand():
     fixed = oa.ab_test(c, t)
     assert r.abs_ci_high - r.abs_ci_low > fixed.abs_ci_high - fixed.abs_ci_low  # wider
     # the always-valid p-value is below alpha exactly when the sequence excludes 0
-    assert (r.p_value < alpha) == (r.abs_ci_low > 0)
+    assert (r.abs_p_value < alpha) == (r.abs_ci_low > 0)
+    assert (r.rel_p_value < alpha) == (r.rel_ci_low > 0) and r.p_value == r.rel_p_value
     with pytest.raises(ParamsError, match="Sequential tests are two-sided"):
         oa.ab_test(c, t, sequential=True, alternative="greater")
 
@@ -161,12 +162,13 @@ def test_bayesian_view_by_hand():
     assert shrunk.bayes_chance_to_beat < r.bayes_chance_to_beat
 
 
-def test_observed_power_and_degenerate_arms():
+def test_mde_at_the_current_sample_and_degenerate_arms():
     r = oa.ab_test(oa.ProportionStats(1000, 100), oa.ProportionStats(1000, 130))
-    z = 0.03 / math.sqrt(0.1 * 0.9 * 1000 / 999 / 1000 + 0.13 * 0.87 * 1000 / 999 / 1000)
-    assert r.power == pytest.approx(
-        stats.norm.sf(1.959963984540054 - z) + stats.norm.cdf(-1.959963984540054 - z), abs=1e-9
-    )
+    se = math.sqrt(0.1 * 0.9 * 1000 / 999 / 1000 + 0.13 * 0.87 * 1000 / 999 / 1000)
+    # (z_0.975 + z_0.8) * se: the difference detected 80% of the time at these sizes
+    assert r.mde_abs == pytest.approx((1.959963984540054 + 0.8416212335729143) * se, abs=1e-12)
+    assert r.mde == pytest.approx(r.mde_abs / 0.1, abs=1e-12)
+    assert not hasattr(r, "power")  # observed power is a function of the p-value: not shown
     flat = oa.ab_test(oa.ProportionStats(100, 0), oa.ProportionStats(100, 0))
     assert flat.warnings == ("zero_variance",) and flat.p_value == 1.0 and not flat.significant
     tiny = oa.ab_test(oa.MeanStats(1, 5, 25), oa.MeanStats(3, 6, 14))
@@ -241,3 +243,44 @@ def test_planning_matches_statsmodels_and_round_trips():
     assert oa.days_needed(n, variants=2, daily_users=1000) == math.ceil(2 * n / 1000)
     with pytest.raises(ParamsError, match="must differ and lie in"):
         oa.sample_size_proportion(0.5, 1.5)
+
+
+# GrowthBook's reference case (packages/stats/tests/frequentist/test_tests.py,
+# TestTwoSidedTTest: control mean 0.41, sd 3.9, n 3407; treatment mean 0.70, sd 6.2, n 3461),
+# given as sums: the relative test and its interval agree; the absolute one differs.
+GB_CONTROL = oa.MeanStats(3407, 1396.87, 52377.9767)
+GB_TREATMENT = oa.MeanStats(3461, 2422.7, 134698.29)
+
+
+def test_growthbook_reference_relative_and_absolute():
+    r = oa.ab_test(GB_CONTROL, GB_TREATMENT)
+    assert round(r.rel_effect, 5) == 0.70732
+    assert [round(r.rel_ci_low, 5), round(r.rel_ci_high, 5)] == [-0.03526, 1.44989]
+    assert round(r.rel_p_value, 5) == 0.06191  # gbstats TwoSidedTTest.p_value
+    assert round(r.abs_p_value, 5) == 0.02016  # gbstats before relative p-values
+    assert r.p_value == r.rel_p_value and not r.significant  # the interval holds 0
+    absolute = oa.ab_test(GB_CONTROL, GB_TREATMENT, relative=False)
+    assert absolute.p_value == absolute.abs_p_value and absolute.significant
+    assert absolute.abs_ci_low > 0  # and the absolute interval excludes 0
+
+
+@pytest.mark.parametrize(("alternative", "p"), [("greater", 0.03096), ("less", 0.96904)])
+def test_growthbook_reference_one_sided(alternative, p):
+    # gbstats OneSidedTreatmentGreaterTTest / ...LesserTTest: 1 - t.cdf(lift / se, dof) and
+    # t.cdf(lift / se, dof), on the same reference case
+    r = oa.ab_test(GB_CONTROL, GB_TREATMENT, alternative=alternative)
+    assert round(r.rel_p_value, 5) == p
+    assert (r.rel_ci_low > 0) == (r.rel_p_value < 0.05) or math.isinf(r.rel_ci_low)
+
+
+def test_relative_test_for_proportions_sequential_and_cuped():
+    c, t = oa.ProportionStats(2000, 200), oa.ProportionStats(2000, 236)
+    for kw in ({}, {"test": "ztest"}, {"sequential": True}):
+        r = oa.ab_test(c, t, **kw)
+        assert (r.rel_p_value < 0.05) == (r.rel_ci_low > 0 or r.rel_ci_high < 0), kw
+        assert (r.abs_p_value < 0.05) == (r.abs_ci_low > 0 or r.abs_ci_high < 0), kw
+    cu_c = oa.CupedStats(500, 600.0, 2000.0, 550.0, 1800.0, 1700.0)
+    cu_t = oa.CupedStats(500, 700.0, 2400.0, 560.0, 1850.0, 1900.0)
+    r = oa.ab_test(cu_c, cu_t)
+    assert r.cuped and r.p_value == r.rel_p_value
+    assert (r.rel_p_value < 0.05) == (r.rel_ci_low > 0 or r.rel_ci_high < 0)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+from datetime import datetime
+
 import duckdb
 import numpy as np
 import pandas as pd
@@ -90,7 +93,7 @@ def test_results_by_hand():
     rev_c, rev_t = np.array([100.0, 0, 0]), np.array([250.0, 0, 40])
     ref = stats.ttest_ind(rev_t, rev_c, equal_var=False)
     assert un.loc["revenue", "value_control"] == pytest.approx(100 / 3)
-    assert un.loc["revenue", "p_value"] == pytest.approx(ref.pvalue, abs=1e-9)
+    assert un.loc["revenue", "abs_p_value"] == pytest.approx(ref.pvalue, abs=1e-9)
     conv = oa.ab_test(oa.ProportionStats(3, 1), oa.ProportionStats(3, 2))
     assert un.loc["conversion", "p_value"] == pytest.approx(conv.p_value, abs=1e-12)
     assert un.loc["orders", "value_treatment"] == pytest.approx(1.0)  # 2 + 0 + 1 over 3
@@ -141,7 +144,7 @@ def test_engine_values_match_pandas_and_scipy_on_raw_per_user_data(demo_world):
         t = a.loc[a.variant == "treatment", col].to_numpy()
         ref = stats.ttest_ind(t, c, equal_var=False)
         assert un.loc[metric, "n_control"] == len(c) > 1000
-        assert un.loc[metric, "p_value"] == pytest.approx(ref.pvalue, abs=1e-9)
+        assert un.loc[metric, "abs_p_value"] == pytest.approx(ref.pvalue, abs=1e-9)
         assert un.loc[metric, "abs_ci_low"] == pytest.approx(
             ref.confidence_interval().low, abs=1e-9
         )
@@ -216,3 +219,16 @@ def test_three_variants_get_a_chi_square_test():
     )
     assert conv.chi_square_p_value.tolist() == pytest.approx([expected] * len(conv))
     assert res[res.metric == "revenue"].chi_square_p_value.isna().all()
+
+
+def test_days_to_planned_mde_by_hand():
+    from opsanalysis.stats.experiments import _days_to_mde
+
+    counts = {"control": 500, "treatment": 500}
+    first, last = datetime(2025, 11, 1), datetime(2025, 11, 10)
+    health = oa.ExperimentHealth("e", counts, {}, 1.0, True, 0, 0.0, first, last, True)
+    # 1,000 users over 10 days = 100 a day; MDE 10% with a plan of 5%: (10/5)^2 = 4x the users,
+    # 3,000 more at 100 a day = 30 days
+    assert _days_to_mde(0.10, 0.05, 1000, health) == 30.0
+    assert _days_to_mde(0.04, 0.05, 1000, health) == 0.0
+    assert math.isnan(_days_to_mde(float("nan"), 0.05, 1000, health))

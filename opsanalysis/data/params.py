@@ -86,6 +86,9 @@ DEFAULTS["experiments"] = {
     "definitions": {},  # metrics of your own: {name: {type: proportion|mean, event: name}}
     "alpha": 0.05,
     "alternative": "two-sided",
+    "relative": True,  # lead with the relative lift: its test decides significance
+    "power": 0.8,  # planned power of the minimum detectable effect
+    "planned_mde": 0.05,  # the lift the experiment was planned to detect (days still needed)
     "correction": "holm",  # holm, bh or none, across goal metrics x variants
     "sequential": "auto",  # auto: sequential for running experiments; true; false
     "sequential_tuning": 5000,
@@ -163,6 +166,9 @@ class ExperimentParams:
     definitions: dict[str, dict[str, Any]]
     alpha: float
     alternative: str
+    relative: bool
+    power: float
+    planned_mde: float
     correction: str
     sequential: str | bool
     sequential_tuning: float
@@ -357,6 +363,9 @@ def _validate_sections(raw: dict[str, Any], where: str) -> None:
     check_number(raw, f"{e}.alpha", where, low=0, high=0.5, open_low=True, open_high=True)
     check_choice(raw, f"{e}.alternative", where, ("two-sided", "greater", "less"))
     check_choice(raw, f"{e}.correction", where, ("holm", "bh", "none"))
+    check_choice(raw, f"{e}.relative", where, (True, False))
+    check_number(raw, f"{e}.power", where, low=0, high=1, open_low=True, open_high=True)
+    check_number(raw, f"{e}.planned_mde", where, low=0, open_low=True)
     check_choice(raw, f"{e}.sequential", where, ("auto", True, False))
     check_number(raw, f"{e}.sequential_tuning", where, low=0, open_low=True)
     check_number(raw, f"{e}.running_days", where, integer=True, low=0)

@@ -113,6 +113,8 @@ _EXP_HEAD = {
         "Significant",
         "Bayesian: chance to beat",
         "Bayesian: expected loss",
+        "Detectable lift (80% power)",
+        "Days to planned MDE",
     ],
     "zh": [
         "指标",
@@ -126,6 +128,8 @@ _EXP_HEAD = {
         "是否显著",
         "贝叶斯：胜出概率",
         "贝叶斯：预期损失",
+        "可检测提升（80% 功效）",
+        "达到计划 MDE 还需天数",
     ],
 }
 
@@ -134,6 +138,10 @@ def _num(v: float) -> str:
     if v != v:
         return "–"
     return f"{v:,.4f}" if abs(v) < 1 else f"{v:,.2f}"
+
+
+def _days(v: float) -> str:
+    return "–" if v != v else f"{v:,.0f}"
 
 
 def experiment_table_html(results: pd.DataFrame, language: str = "en") -> str:
@@ -169,6 +177,11 @@ def experiment_table_html(results: pd.DataFrame, language: str = "en") -> str:
                     else f"{r['bayes_expected_loss']:.2%}",
                     "right",
                 ),
+                (
+                    "–" if r.get("mde", float("nan")) != r.get("mde") else f"±{r['mde']:.1%}",
+                    "right",
+                ),
+                (_days(r.get("days_to_planned_mde", float("nan"))), "right"),
             ]
         )
     return _table(_EXP_HEAD[language], rows, "oa-experiment")

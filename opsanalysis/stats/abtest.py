@@ -35,6 +35,13 @@ class ABTestResult:
     Effects are treatment minus control (abs_*) and that difference over the control value
     (rel_*, the lift). ``bayes_*`` fields come from the Bayesian normal approximation and are
     not p-values. ``warnings`` holds codes such as ``zero_variance`` or ``srm``.
+
+    ``abs_p_value`` tests the absolute difference and agrees with the abs_* interval;
+    ``rel_p_value`` tests the lift with the delta-method variance and agrees with the rel_*
+    interval. ``p_value`` (and ``significant``) is the one of the effect the readout leads with:
+    relative when ``relative`` is True (the default), absolute otherwise. ``mde`` is the
+    smallest lift (``mde_abs``: difference) this test would detect with the planned power at
+    the current sample sizes.
     """
 
     metric: str
@@ -53,14 +60,18 @@ class ABTestResult:
     p_value: float
     p_value_adjusted: float
     significant: bool
+    abs_p_value: float
+    rel_p_value: float
     bayes_chance_to_beat: float
     bayes_expected_loss: float
-    power: float
+    mde: float
+    mde_abs: float
     test: str
     alpha: float
     alternative: str
     sequential: bool
     cuped: bool = False
+    relative: bool = True
     variance_reduction: float = math.nan
     srm_p_value: float = math.nan
     warnings: tuple[str, ...] = field(default_factory=tuple)
@@ -142,6 +153,8 @@ def ab_test(
     sequential_tuning: float = 5000,
     test: str = "welch",
     prior_sd: float | None = None,
+    relative: bool = True,
+    power: float = 0.8,
     metric: str = "",
     control_name: str = "control",
     treatment_name: str = "treatment",
@@ -167,6 +180,12 @@ def ab_test(
     prior_sd
         Standard deviation of a N(0, prior_sd²) prior on the relative lift for the Bayesian
         view (e.g. 0.3); None: improper flat prior.
+    relative
+        Lead with the relative lift (default): ``p_value``, ``significant`` and the
+        corrections use the relative test, whose p-value agrees with the rel_* interval.
+        False: the absolute difference and its test.
+    power
+        The planned power of the minimum detectable effect (``mde``).
 
     Returns
     -------
@@ -182,9 +201,15 @@ def ab_test(
     sqrt(se²·N)·sqrt(2(Nρ²+1)·ln(sqrt(Nρ²+1)/alpha)/(Nρ)²) with N = n_c + n_t and ρ from
     :func:`sequential_rho`; the p-value is the matching always-valid one. Bayesian: the lift is
     N(lift, var_rel) (flat prior) or its conjugate update with the N(0, prior_sd²) prior;
-    chance to beat control = P(lift > 0); expected loss = E[max(0, -lift)]. Power: the chance
-    the same test detects an effect as large as the observed one at these sample sizes
-    (observed power; a planning aid, not evidence).
+    chance to beat control = P(lift > 0); expected loss = E[max(0, -lift)]. The relative test
+    is GrowthBook's: t = lift / sqrt(var_rel) with the Welch degrees of freedom (normal for
+    the z-test and confidence sequences), so its p-value and the relative interval agree.
+    MDE at the current sample size: mde_abs = (z_(1-alpha/2) + z_power)·se (one-sided:
+    z_(1-alpha)), mde = mde_abs / |control value|; observed power is not reported, because it
+    is a one-to-one function of the p-value.
+    Proportions use the sample variance p(1-p)·n/(n-1), so the test equals Welch's test on the
+    raw 0/1 data; GrowthBook uses p(1-p), which differs by the factor n/(n-1) (below 1e-3
+    relative for a thousand users per arm).
     CUPED: theta = cov(Y, X)/var(X) over both arms pooled; each arm's mean is
     ȳ - theta·(x̄_arm - x̄) with variance v_y + theta²·v_x - 2·theta·cov_xy; the variance
     reduction is 1 - (pooled within-arm variance adjusted) / (pooled within-arm variance of Y).
@@ -199,7 +224,15 @@ def ab_test(
     est = _estimate(control, treatment)
     if not (est.se2 > 0) or est.nc < 2 or est.nt < 2:
         return _untestable(
-            est, metric, control_name, treatment_name, test, alpha, alternative, sequential
+            est,
+            metric,
+            control_name,
+            treatment_name,
+            test,
+            alpha,
+            alternative,
+            sequential,
+            relative,
         )
     if sequential:
         inf = _sequential_inference(est, alpha, sequential_tuning)
@@ -214,6 +247,8 @@ def ab_test(
     else:
         inf = _welch_inference(est, alpha, alternative)
     chance, loss = _bayes(est.rel, est.rel_var, prior_sd)
+    p = inf.rel_p if relative else inf.p
+    mde_abs = _mde_abs(inf.se2, alpha, alternative, power)
     return ABTestResult(
         metric=metric,
         control=control_name,
@@ -228,17 +263,21 @@ def ab_test(
         rel_effect=est.rel,
         rel_ci_low=inf.rlo,
         rel_ci_high=inf.rhi,
-        p_value=float(inf.p),
-        p_value_adjusted=float(inf.p),
-        significant=bool(inf.p < alpha),
+        p_value=float(p),
+        p_value_adjusted=float(p),
+        significant=bool(p < alpha),
+        abs_p_value=float(inf.p),
+        rel_p_value=float(inf.rel_p),
         bayes_chance_to_beat=chance,
         bayes_expected_loss=loss,
-        power=_observed_power(est.d, inf.se2, alpha, alternative),
+        mde=mde_abs / abs(est.mc) if est.mc else math.nan,
+        mde_abs=mde_abs,
         test=inf.name,
         alpha=alpha,
         alternative=alternative,
         sequential=sequential,
         cuped=est.cuped,
+        relative=relative,
         variance_reduction=est.reduction,
         warnings=(),
     )
@@ -280,13 +319,14 @@ class _Estimate:
 
 @dataclass(frozen=True)
 class _Inference:
-    """Intervals (absolute and relative), p-value and the name of the test that gave them."""
+    """Intervals and p-values (absolute and relative) and the name of the test that gave them."""
 
     lo: float
     hi: float
     rlo: float
     rhi: float
     p: float
+    rel_p: float
     name: str
     se2: float
 
@@ -320,6 +360,7 @@ def _untestable(
     alpha: float,
     alternative: str,
     sequential: bool,
+    relative: bool,
 ) -> ABTestResult:
     """A result with no inference: no variance, or fewer than two users in an arm."""
     warning = "zero_variance" if est.nc >= 2 and est.nt >= 2 else "too_few_users"
@@ -341,6 +382,9 @@ def _untestable(
         1.0,
         1.0,
         False,
+        1.0,
+        1.0,
+        nan,
         nan,
         nan,
         nan,
@@ -349,6 +393,7 @@ def _untestable(
         alternative,
         sequential,
         est.cuped,
+        relative,
         est.reduction,
         nan,
         (warning,),
@@ -366,6 +411,7 @@ def _sequential_inference(est: _Estimate, alpha: float, tuning: float) -> _Infer
         est.rel - rel_half,
         est.rel + rel_half,
         _cs_p_value(est.d, est.se2, n, rho),
+        _cs_p_value(est.rel, est.rel_var, n, rho),
         "sequential Welch t-test (asymptotic confidence sequence)",
         est.se2,
     )
@@ -393,7 +439,8 @@ def _ztest_inference(
     crit = dist.ppf(1 - alpha / 2 if alternative == "two-sided" else 1 - alpha)
     lo, hi = _interval(est.d, crit * se_wald, alternative)
     rlo, rhi = _interval(est.rel, crit * rel_wald, alternative)
-    return _Inference(lo, hi, rlo, rhi, p, "two-proportion z-test", se_wald**2)
+    rel_p = _p_value(dist.sf, dist.cdf, est.rel / rel_wald, alternative) if rel_wald else 1.0
+    return _Inference(lo, hi, rlo, rhi, p, rel_p, "two-proportion z-test", se_wald**2)
 
 
 def _welch_inference(est: _Estimate, alpha: float, alternative: str) -> _Inference:
@@ -401,11 +448,13 @@ def _welch_inference(est: _Estimate, alpha: float, alternative: str) -> _Inferen
     df = se2**2 / ((vc / nc) ** 2 / (nc - 1) + (vt / nt) ** 2 / (nt - 1))
     tstat = est.d / math.sqrt(se2)
     p = _p_value(lambda x: stats.t.sf(x, df), lambda x: stats.t.cdf(x, df), tstat, alternative)
+    rel_t = est.rel / math.sqrt(est.rel_var) if est.rel_var > 0 else 0.0
+    rel_p = _p_value(lambda x: stats.t.sf(x, df), lambda x: stats.t.cdf(x, df), rel_t, alternative)
     crit = stats.t.ppf(1 - alpha / 2 if alternative == "two-sided" else 1 - alpha, df)
     lo, hi = _interval(est.d, crit * math.sqrt(se2), alternative)
     rlo, rhi = _interval(est.rel, crit * math.sqrt(est.rel_var), alternative)
     name = "Welch t-test" + (" with CUPED" if est.cuped else "")
-    return _Inference(lo, hi, rlo, rhi, p, name, se2)
+    return _Inference(lo, hi, rlo, rhi, p, rel_p, name, se2)
 
 
 def _bayes(rel: float, rel_var: float, prior_sd: float | None) -> tuple[float, float]:
@@ -423,14 +472,12 @@ def _bayes(rel: float, rel_var: float, prior_sd: float | None) -> tuple[float, f
     return chance, loss
 
 
-def _observed_power(d: float, se2: float, alpha: float, alternative: str) -> float:
-    """Power of a two-sided (or one-sided) test at the observed effect."""
+def _mde_abs(se2: float, alpha: float, alternative: str, power: float) -> float:
+    """Smallest absolute effect detected with probability ``power`` at standard error sqrt(se2)."""
+    if not 0 < power < 1:
+        raise ParamsError(f"power={power} must be between 0 and 1, e.g. 0.8.")
     z_crit = stats.norm.ppf(1 - alpha / 2 if alternative == "two-sided" else 1 - alpha)
-    shift = abs(d) / math.sqrt(se2)
-    return float(
-        stats.norm.sf(z_crit - shift)
-        + (stats.norm.cdf(-z_crit - shift) if alternative == "two-sided" else 0.0)
-    )
+    return float((z_crit + stats.norm.ppf(power)) * math.sqrt(se2))
 
 
 def _p_value(sf, cdf, x: float, alternative: str) -> float:

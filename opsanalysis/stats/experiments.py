@@ -20,7 +20,7 @@ from ..data.engine import as_date, last_day, on_days, paid_orders
 from ..data.source import Source, as_source
 from ..exceptions import DataContractError, ParamsError
 from .abtest import ABTestResult, ab_test, results_frame
-from .health import assigned_users, experiment_health
+from .health import ExperimentHealth, assigned_users, experiment_health
 from .significance import adjust_p_values, chi_square_test
 from .sufficient import CupedStats, MeanStats, ProportionStats, RatioStats
 
@@ -159,7 +159,9 @@ def experiment_results(
         :func:`verdict_code`; :func:`~opsanalysis.report.narrative.with_verdicts` words it).
         p_value_adjusted is corrected across metrics x variants (params
         ``experiments.correction``); significant uses it. With a sample-ratio mismatch nothing
-        is significant and every row warns ``srm``.
+        is significant and every row warns ``srm``. days_to_planned_mde: days of the current
+        traffic until the minimum detectable effect (``mde``, at params
+        ``experiments.power``) reaches params ``experiments.planned_mde`` (0 once it has).
 
     Notes
     -----
@@ -249,6 +251,8 @@ def experiment_results(
                     sequential=sequential,
                     sequential_tuning=cfg.sequential_tuning,
                     prior_sd=cfg.prior_sd,
+                    relative=cfg.relative,
+                    power=cfg.power,
                     metric=m,
                     control_name=control,
                     treatment_name=str(v),
@@ -283,8 +287,29 @@ def experiment_results(
         ]
     if not health.srm_ok:
         frame["significant"] = False
+    frame["days_to_planned_mde"] = [
+        _days_to_mde(r["mde"], cfg.planned_mde, r["n_control"] + r["n_treatment"], health)
+        for r in frame.to_dict("records")
+    ]
     frame["verdict_code"] = [verdict_code(row) for row in frame.to_dict("records")]
     return frame
+
+
+def _days_to_mde(mde: float, planned: float, n: int, health: ExperimentHealth) -> float:
+    """Days of current traffic until the MDE reaches the planned one (0 when it already has).
+
+    The standard error shrinks as 1/sqrt(n), so the planned MDE needs n·(mde / planned)²
+    users in the two arms; the two arms get their share of the users assigned per day.
+    """
+    if not (mde == mde and mde > 0):
+        return math.nan
+    if mde <= planned:
+        return 0.0
+    total = sum(health.counts.values())
+    daily = health.daily_users * (n / total) if total else math.nan
+    if not daily > 0:
+        return math.nan
+    return float(math.ceil(n * ((mde / planned) ** 2 - 1) / daily))
 
 
 def verdict_code(result: dict[str, Any] | pd.Series) -> str:
