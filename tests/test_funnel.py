@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pandas as pd
 import pytest
 
@@ -250,3 +252,28 @@ def test_window_matching_equals_join_matching(tiny_demo, monkeypatch):
     for a, b in zip(fast, slow, strict=True):
         assert a["users"].iloc[-1] > 0
         pd.testing.assert_frame_equal(a, b)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("7d", timedelta(days=7)),
+        ("7D", timedelta(days=7)),
+        ("24h", timedelta(hours=24)),
+        ("5min", timedelta(minutes=5)),
+        ("30M", timedelta(minutes=30)),  # M is minutes, as before, never months
+        ("90s", timedelta(seconds=90)),
+        ("2 days", timedelta(days=2)),
+    ],
+)
+def test_durations_in_the_forms_analysts_type(text, expected):
+    from opsanalysis.metrics.funnel import parse_window
+
+    assert parse_window(text) == expected
+
+
+def test_unknown_duration_unit_is_refused():
+    from opsanalysis.metrics.funnel import parse_window
+
+    with pytest.raises(ParamsError, match="window='3w' is not a duration; write e.g. '7d'"):
+        parse_window("3w")

@@ -293,3 +293,33 @@ def test_no_temporary_table_is_left_behind(src):
     before = set(src.backend.list_tables())
     oa.cohort_retention(src, start="2025-11-03", end="2025-11-23")
     assert not [t for t in set(src.backend.list_tables()) - before if t.startswith("oa_tmp")]
+
+
+def test_rolling_retention_waits_for_the_last_users_window():
+    # registered 2025-11-22 at 09:00 and 23:22; data ends 2025-11-23. The 23:22 user's rolling
+    # day 1 runs to 11-24 23:22, so D1 of the 11-22 cohort is not complete on 11-23; on the
+    # calendar, day 1 is 11-23, over at the end of 11-23.
+    users = pd.DataFrame(
+        {
+            "user_id": [1, 2],
+            "registered_at": pd.to_datetime(["2025-11-22 09:00", "2025-11-22 23:22"]),
+        }
+    )
+    events = pd.DataFrame(
+        {
+            "user_id": [1, 2, 1],
+            "event_time": pd.to_datetime(
+                ["2025-11-22 09:05", "2025-11-22 23:30", "2025-11-23 10:00"]
+            ),
+            "event": ["open"] * 3,
+        }
+    )
+    src = oa.connect(users=users, events=events)
+    rolling = oa.new_user_retention(src, days=(0, 1), end="2025-11-23", window="rolling")
+    assert rolling.set_index("day")["complete"].to_dict() == {0: True, 1: False}
+    # user 1's day 1 (11-23 09:00 .. 11-24 09:00) holds the 10:00 event
+    assert rolling.set_index("day").loc[1, "retained_users"] == 1
+    calendar = oa.new_user_retention(src, days=(0, 1), end="2025-11-23")
+    assert calendar.set_index("day")["complete"].to_dict() == {0: True, 1: True}
+    later = oa.new_user_retention(src, days=(1,), end="2025-11-24", window="rolling")
+    assert later["complete"].iloc[0]  # 11-24 23:22 is before the end of 11-24

@@ -36,24 +36,46 @@ FUNNEL_COLUMNS = [
 ]
 
 
-def parse_window(window: str | timedelta) -> timedelta:
-    """``"7D"``, ``"24H"``, ``"30M"`` (minutes) or ``"90S"`` into a timedelta.
+_DURATION_UNITS = {
+    "d": "days",
+    "day": "days",
+    "days": "days",
+    "h": "hours",
+    "hr": "hours",
+    "hour": "hours",
+    "hours": "hours",
+    "min": "minutes",
+    "mins": "minutes",
+    "minute": "minutes",
+    "minutes": "minutes",
+    "t": "minutes",  # pandas' alias for minutes
+    "m": "minutes",  # kept for old params: minutes, never months
+    "s": "seconds",
+    "sec": "seconds",
+    "second": "seconds",
+    "seconds": "seconds",
+}
 
-    >>> parse_window("7D")
-    datetime.timedelta(days=7)
+
+def parse_window(window: str | timedelta) -> timedelta:
+    """A duration as analysts type it in pandas: ``"7d"``, ``"24h"``, ``"5min"``, ``"90s"``.
+
+    Units are case-insensitive: d / day(s), h / hour(s), min / minute(s) (and ``"30M"``, kept
+    from earlier params: ``M`` is minutes here, never months), s / second(s). Durations are
+    elapsed time between instants.
+
+    >>> parse_window("7D"), parse_window("5min"), parse_window("30M")
+    (datetime.timedelta(days=7), datetime.timedelta(seconds=300), datetime.timedelta(seconds=1800))
     """
     if isinstance(window, timedelta):
         return window
-    m = re.fullmatch(r"\s*(\d+)\s*([DHMS])\s*", str(window).upper())
-    if not m:
-        raise ParamsError(f"window={window!r} is not a duration; write e.g. '7D', '24H' or '30M'.")
-    n, unit = int(m.group(1)), m.group(2)
-    return {
-        "D": timedelta(days=n),
-        "H": timedelta(hours=n),
-        "M": timedelta(minutes=n),
-        "S": timedelta(seconds=n),
-    }[unit]
+    m = re.fullmatch(r"\s*(\d+)\s*([A-Za-z]+)\s*", str(window))
+    unit = _DURATION_UNITS.get(m.group(2).lower()) if m else None
+    if m is None or unit is None:
+        raise ParamsError(
+            f"window={window!r} is not a duration; write e.g. '7d', '24h', '5min' or '90s'."
+        )
+    return timedelta(**{unit: int(m.group(1))})
 
 
 def funnel(

@@ -335,8 +335,9 @@ def new_user_retention(
     -------
     pandas.DataFrame
         Columns cohort (signup day or week start), the ``by`` column if given, day (N),
-        new_users, retained_users, retention, complete (False when day N of some user in the
-        cohort had not ended by ``end``).
+        new_users, retained_users, retention, complete (False while day N of some user in the
+        cohort has not ended by the end of ``end``: the calendar day N, or with ``rolling``
+        the 24 hours from registration + N x 24 h, of the cohort's last registration).
     """
     check_one_of("period", period, ["day", "week"])
     check_one_of("window", window, ["calendar", "rolling"])
@@ -362,9 +363,16 @@ def new_user_retention(
     hits = j.select("c", *cols, "user_id", n=n).filter(lambda t: t.n.isin(list(days))).distinct()
     counts = src.execute(hits.group_by(["c", *cols, "n"]).aggregate(retained_users=hits.count()))
     last_reg = src.execute(members.group_by("c").aggregate(last=members.registered_at.max()))
-    last_reg_day = {
-        pd.Timestamp(r.c).date(): pd.Timestamp(r.last).date() for r in last_reg.itertuples()
-    }
+    # a cell is complete when every user's window for that day has ended by the end of `end`
+    end_ts = pd.Timestamp(end_d) + pd.Timedelta(days=1)
+    last_reg_at = {pd.Timestamp(r.c).date(): pd.Timestamp(r.last) for r in last_reg.itertuples()}
+
+    def complete(c0: date, d: int) -> bool:
+        last = last_reg_at[c0]
+        if window == "rolling":  # the last user's day d runs to last + (d + 1) x 24 h
+            return bool(last + pd.Timedelta(days=d + 1) <= end_ts)
+        return bool(last.normalize() + pd.Timedelta(days=d + 1) <= end_ts)
+
     rows = []
     hit = {
         (pd.Timestamp(r[0]).date(), *r[1:-1]): int(r[-1])
@@ -382,7 +390,7 @@ def new_user_retention(
                     "day": d,
                     "new_users": int(rec.new_users),
                     "retained_users": hit.get(key, 0),
-                    "complete": last_reg_day[c0] + timedelta(days=d) <= end_d,
+                    "complete": complete(c0, d),
                 }
             )
     out = pd.DataFrame(rows)
