@@ -277,3 +277,24 @@ def test_unknown_duration_unit_is_refused():
 
     with pytest.raises(ParamsError, match="window='3w' is not a duration; write e.g. '7d'"):
         parse_window("3w")
+
+
+def test_exclusions_in_any_order_funnels():
+    # PostHog's unordered exclusions: inside the window before completion spoils the attempt,
+    # after completion it is ignored
+    rows = [
+        (1, "10:00", "a"), (1, "10:30", "x"), (1, "11:00", "b"), (1, "12:00", "c"),  # spoiled
+        (2, "10:00", "a"), (2, "10:10", "b"), (2, "10:20", "c"), (2, "10:30", "x"),  # after: ok
+        (3, "10:00", "a"), (3, "10:10", "b"), (3, "10:20", "x"),  # never completes: spoiled
+        (4, "10:00", "b"), (4, "10:10", "a"), (4, "10:20", "c"),  # any order, clean
+    ]  # fmt: skip
+    ev = pd.DataFrame(rows, columns=["user_id", "event_time", "event"])
+    ev["event_time"] = pd.to_datetime("2025-11-17 " + ev["event_time"])
+    src = oa.connect(events=ev)
+    kw = dict(window="1d", start="2025-11-17", end="2025-11-17")
+    plain = oa.funnel(src, ["a", "b", "c"], order="any", **kw)
+    assert plain["users"].tolist() == [4, 4, 3]  # user 3 does two of three steps
+    spoiled = oa.funnel(src, ["a", "b", "c"], order="any", exclude=[("x", 1, 3)], **kw)
+    assert spoiled["users"].tolist() == [2, 2, 2]  # users 1 and 3 leave; 2 and 4 complete
+    ordered = oa.funnel(src, ["a", "b", "c"], exclude=[("x", 1, 3)], **kw)
+    assert ordered["users"].tolist() == [2, 1, 1]  # user 4's b came before a

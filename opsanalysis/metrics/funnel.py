@@ -113,7 +113,10 @@ def funnel(
         ``[(event, from_step, to_step)]`` with 1-based steps: an exclusion event after the
         attempt's from-step and before its to-step (or before the window's end when the
         to-step was not reached) spoils the attempt. A user whose best attempt is spoiled,
-        with no clean attempt reaching as far, leaves the funnel entirely.
+        with no clean attempt reaching as far, leaves the funnel entirely. In an ``any``
+        order funnel the steps are the k-th distinct step the attempt reached (PostHog's
+        unordered exclusions): ``(event, 1, n)`` spoils an attempt when the event comes inside
+        its window before it completes, and is ignored after completion.
 
     Returns
     -------
@@ -259,8 +262,6 @@ def _any_order_attempts(ev: ibis.Table, steps: list[str], wlit: Any, exclude: An
     """Any order: each step event starts an attempt; t_k is the time of the k-th distinct step
     done within the window."""
     n = len(steps)
-    if exclude:
-        raise ParamsError("Exclusions need an ordered or strict funnel (order='ordered').")
     if len(set(steps)) != n:
         raise ParamsError(f"An any-order funnel needs distinct step events; got {steps!r}.")
     e = ev.filter(ev.event.isin(steps))
