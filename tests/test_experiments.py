@@ -232,3 +232,10 @@ def test_days_to_planned_mde_by_hand():
     assert _days_to_mde(0.10, 0.05, 1000, health) == 30.0
     assert _days_to_mde(0.04, 0.05, 1000, health) == 0.0
     assert math.isnan(_days_to_mde(float("nan"), 0.05, 1000, health))
+
+
+def test_split_naming_variants_the_data_lacks(tiny_demo):
+    params = {"experiments": {"splits": {"exp_push_time": {"control": 0.5, "B": 0.5}}}}
+    src = oa.connect(str(tiny_demo), params=params)
+    with pytest.raises(ParamsError, match="experiments.splits.exp_push_time in params names"):
+        oa.experiment_health(src, "exp_push_time")

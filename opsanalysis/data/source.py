@@ -79,6 +79,21 @@ class Source:
     def __repr__(self) -> str:
         return f"<opsanalysis.Source {self.description} tables={self.tables()}>"
 
+    @property
+    def safe_description(self) -> str:
+        """What kind of source this is, for a report: never a folder path or a connection URL
+        (which may hold a password). "DuckDB file demo.duckdb", "folder of files
+        sales_export", "postgres database", "in-memory DataFrames"."""
+        text = self.description
+        if "://" in text:
+            return f"{text.split('://', 1)[0]} database"
+        if text.endswith(" backend") or text == "in-memory DataFrames":
+            return text
+        path = Path(text)
+        if path.suffix.lower() in (".duckdb", ".db", ".ddb"):
+            return f"DuckDB file {path.name}"
+        return f"folder of files {path.name}"
+
     def tables(self) -> list[str]:
         """Canonical tables this source holds, in contract order."""
         return [t for t in TABLES if t in self._raw]

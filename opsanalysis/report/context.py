@@ -6,6 +6,7 @@ plot). The helpers only word and format; every number comes from the analysis la
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,7 +34,13 @@ __all__ = ["ReportContext", "open_report"]
 
 @dataclass
 class ReportContext:
-    """A report's source, period, params and display helpers."""
+    """A report's source, period, params and display helpers.
+
+    Every string that comes from data or params (titles, company, segment labels, channel
+    names, variants, experiment ids) is HTML-escaped where it enters the page: sentences and
+    lists are written as HTML with :func:`html.escape`, never as Markdown (which would pass
+    raw HTML through).
+    """
 
     source: Source
     period: Period
@@ -62,15 +69,17 @@ class ReportContext:
             if self.period.days == 1
             else f"{self.period.start:%Y-%m-%d} – {self.period.last_day:%Y-%m-%d}"
         )
-        label = "" if self.period.kind == "day" else f"**{self.period.label}** "
-        sub = f"{label}({dates})" + (f" · {company}" if company else "")
-        self._display_markdown(f"# {title}\n\n{sub}")
+        label = "" if self.period.kind == "day" else f"<strong>{self.period.label}</strong> "
+        sub = f"{label}({dates})" + (f" · {html.escape(company, quote=False)}" if company else "")
+        self._html(f"<h1>{html.escape(title, quote=False)}</h1>\n<p>{sub}</p>")
 
     def heading(self, key: str) -> None:
         self._display_markdown(f"## {section(key, self.language)}")
 
     def show_findings(self, sentences: list[str]) -> None:
-        self._display_markdown("\n".join(f"- {s}" for s in sentences))
+        """Sentences as a bullet list; each is escaped (they quote names from the data)."""
+        items = "".join(f"<li>{_inline_code(html.escape(s, quote=False))}</li>" for s in sentences)
+        self._html(f"<ul class='oa-findings'>{items}</ul>")
 
     def show_kpi_table(self, overview: pd.DataFrame) -> None:
         self._html(kpi_table_html(overview, self.language))
@@ -145,7 +154,7 @@ class ReportContext:
         """Say where segment lists were written (never the user ids themselves)."""
         lang = self.language
         if exported is None or exported.empty:
-            self._display_markdown(text("no_lists", lang))
+            self.show_findings([text("no_lists", lang)])
             return
         labels = self.segment_labels()
         lines = [
@@ -154,25 +163,33 @@ class ReportContext:
                 lang,
                 name=labels.get(row.segment, row.segment),
                 users=row.users,
-                path=row.path,
+                path=Path(row.path).name if row.path else "",
             )
             for row in exported.itertuples(index=False)
         ]
-        self._display_markdown("\n".join(lines))
+        self.show_findings(lines)
 
     def show_data_notes(self) -> None:
         lang = self.language
         active = text("active_listed" if self.params.active_events else "active_any_event", lang)
-        self._display_markdown(
-            text(
-                "data_notes",
-                lang,
-                source=self.source.description,
-                last=self.source.last_timestamp(),
-                timezone=self.params.timezone,
-                active=active,
-            )
+        self.show_findings(
+            [
+                text(
+                    "data_notes",
+                    lang,
+                    source=self.source.safe_description,
+                    last=self.source.last_timestamp(),
+                    timezone=self.params.timezone,
+                    active=active,
+                )
+            ]
         )
+
+
+def _inline_code(escaped: str) -> str:
+    """`command` spans of an already escaped sentence as <code> (labels use them for commands)."""
+    parts = escaped.split("`")
+    return "".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(parts))
 
 
 def open_report(

@@ -134,10 +134,10 @@ TEXT: dict[str, dict[str, str]] = {
         "zh": "未导出名单：渲染时设置 export_dir 参数即可导出 CSV。",
     },
     "list_written": {
-        "en": "- {name}: {users:,} users → `{path}`",
-        "zh": "- {name}：{users:,} 人 → `{path}`",
+        "en": "{name}: {users:,} users → `{path}`",
+        "zh": "{name}：{users:,} 人 → `{path}`",
     },
-    "list_empty": {"en": "- {name}: no users, no file", "zh": "- {name}：无用户"},
+    "list_empty": {"en": "{name}: no users, no file", "zh": "{name}：无用户"},
     "data_notes": {
         "en": (
             "Source: {source}; latest data at {last:%Y-%m-%d %H:%M} ({timezone}). Weeks are ISO "

@@ -30,6 +30,9 @@ __all__ = [
     "plot_segment_shares",
 ]
 
+# names from data or params ("$9.9 deal") are text, never mathtext
+plt.rcParams["text.parse_math"] = False
+
 _CJK_FONTS = [
     "Noto Sans CJK SC",
     "Noto Sans SC",

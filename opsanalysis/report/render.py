@@ -158,6 +158,18 @@ def render(
     return output_html
 
 
+def safe_file_name(name: str) -> str:
+    """A file name built from an id that stays inside its folder: letters, digits, ``-``,
+    ``_`` and ``.`` are kept, anything else (``/``, spaces, ...) becomes ``_``, and a leading
+    dot is prefixed with ``_`` (no hidden file, no ``..``).
+
+    >>> safe_file_name("../escaped"), safe_file_name("exp_checkout_copy")
+    ('_.._escaped', 'exp_checkout_copy')
+    """
+    cleaned = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in str(name))
+    return "_" + cleaned if not cleaned or cleaned.startswith(".") else cleaned
+
+
 def render_report(
     kind: str = "weekly",
     *,
@@ -186,7 +198,7 @@ def render_report(
         if period
         else latest_complete_period(src.last_timestamp(), period_kind)
     )
-    name = (extra or {}).get("experiment") or per.label
+    name = safe_file_name((extra or {}).get("experiment") or per.label)
     target = Path(out) / kind / f"{name}.html"
     return render(
         find_project_file("notebooks", nb_name),

@@ -14,7 +14,7 @@ import pandas as pd
 
 from ..data.engine import as_date, last_day, on_days
 from ..data.source import Source, as_source
-from ..exceptions import DataContractError
+from ..exceptions import DataContractError, ParamsError
 from .significance import srm_test
 
 __all__ = ["ExperimentHealth", "experiment_health"]
@@ -83,6 +83,12 @@ def experiment_health(
     counts = {str(k): int(v) for k, v in zip(single["variant"], single["users"], strict=True)}
     counts = dict(sorted(counts.items(), key=lambda kv: (kv[0] != cfg.control, kv[0])))
     split = cfg.splits.get(experiment_id)
+    if split and set(map(str, split)) != set(counts):
+        raise ParamsError(
+            f"experiments.splits.{experiment_id} in params names the variants "
+            f"{', '.join(map(str, split))}, but table 'assignments' has "
+            f"{', '.join(counts)} for this experiment. Name the variants as the data does."
+        )
     expected = (
         {k: float(split[k]) for k in counts} if split else {k: 1 / len(counts) for k in counts}
     )
