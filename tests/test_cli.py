@@ -38,3 +38,17 @@ def test_export_at_risk(tmp_path, capsys):
     written = pd.read_csv(out)
     assert f"Wrote {len(written):,} users at risk to {out}" in capsys.readouterr().out
     assert list(written.columns[:2]) == ["user_id", "last_active"] and len(written) > 0
+
+
+def test_duckdb_url_sources_open_read_only(tiny_demo):
+    import duckdb
+
+    import opsanalysis as oa
+
+    reader = duckdb.connect(str(tiny_demo), read_only=True)  # the command holds it open
+    try:
+        src = oa.connect(f"duckdb:///{tiny_demo}")
+        assert src.safe_description == "duckdb database"
+        assert "users" in src.tables()
+    finally:
+        reader.close()

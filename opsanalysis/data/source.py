@@ -316,8 +316,11 @@ def connect(
         text = str(target)
         path = Path(text)
         if "://" in text:
+            # a DuckDB file given as a URL is opened read-only like a path, so that a report's
+            # kernel can open it while the command holds it too
+            options = {"read_only": True} if text.startswith("duckdb://") else {}
             try:
-                con = ibis.connect(text)
+                con = ibis.connect(text, **options)
             except Exception as exc:
                 raise SourceError(f"Cannot connect to {text!r}: {exc}") from exc
             tables = _tables_of_backend(con, p)
