@@ -12,9 +12,12 @@ from .labels import (
     COLUMNS,
     CURRENCY,
     SEGMENT_COLUMNS,
+    TABLE_HEADS,
+    WORDS,
     format_pct,
     format_value,
     metric_label,
+    text,
 )
 
 __all__: list[str] = []  # used by report.context; nothing is re-exported
@@ -100,40 +103,6 @@ def segment_table_html(summary: pd.DataFrame, language: str = "en") -> str:
     )
 
 
-_EXP_HEAD = {
-    "en": [
-        "Metric",
-        "Variant",
-        "Analysis",
-        "Control",
-        "Treatment",
-        "Lift",
-        "CI",
-        "p (adj.)",
-        "Significant",
-        "Bayesian: chance to beat",
-        "Bayesian: expected loss",
-        "Detectable lift (80% power)",
-        "Days to planned MDE",
-    ],
-    "zh": [
-        "指标",
-        "变体",
-        "分析",
-        "对照组",
-        "实验组",
-        "提升",
-        "置信区间",
-        "p 值（校正）",
-        "是否显著",
-        "贝叶斯：胜出概率",
-        "贝叶斯：预期损失",
-        "可检测提升（80% 功效）",
-        "达到计划 MDE 还需天数",
-    ],
-}
-
-
 def _num(v: float) -> str:
     if v != v:
         return "–"
@@ -146,7 +115,7 @@ def _days(v: float) -> str:
 
 def experiment_table_html(results: pd.DataFrame, language: str = "en") -> str:
     """Results of :func:`~opsanalysis.experiments.experiment_results` as an HTML table."""
-    yes, no = ("是", "否") if language == "zh" else ("yes", "no")
+    yes, no = WORDS["yes"][language], WORDS["no"][language]
     rows = []
     for r in results.to_dict("records"):
         ci = (
@@ -184,15 +153,12 @@ def experiment_table_html(results: pd.DataFrame, language: str = "en") -> str:
                 (_days(r.get("days_to_planned_mde", float("nan"))), "right"),
             ]
         )
-    return _table(_EXP_HEAD[language], rows, "oa-experiment")
+    return _table(TABLE_HEADS["experiment"][language], rows, "oa-experiment")
 
 
 def health_html(health: Any, language: str = "en") -> str:
     """Variant counts against the expected split, SRM and exposure checks."""
-    zh = language == "zh"
-    head = (
-        ["变体", "用户数", "占比", "预期占比"] if zh else ["Variant", "Users", "Share", "Expected"]
-    )
+    head = TABLE_HEADS["health"][language]
     total = sum(health.counts.values())
     rows = [
         [
@@ -203,34 +169,26 @@ def health_html(health: Any, language: str = "en") -> str:
         ]
         for k, v in health.counts.items()
     ]
-    ok = "✓" if health.srm_ok else "⚠"
-    if zh:
-        note = (
-            f"<p>{ok} 样本比例检验（SRM）p = {health.srm_p_value:.3g}；"
-            f"重复曝光用户 {health.multiple_exposed:,}"
-            f"（{health.multiple_exposed_share:.2%}，已剔除）；"
-            f"状态：{'进行中' if health.running else '已结束'}。</p>"
-        )
-    else:
-        note = (
-            f"<p>{ok} Sample-ratio test p = {health.srm_p_value:.3g}; users seen in several "
-            f"variants: {health.multiple_exposed:,} ({health.multiple_exposed_share:.2%}, "
-            f"excluded); status: {'running' if health.running else 'finished'}.</p>"
-        )
+    note = text(
+        "health",
+        language,
+        ok="✓" if health.srm_ok else "⚠",
+        p=health.srm_p_value,
+        multi=health.multiple_exposed,
+        share=health.multiple_exposed_share,
+        status=WORDS["running" if health.running else "finished"][language],
+    )
+    note = f"<p>{html.escape(note, quote=False)}</p>"
     return _table(head, rows, "oa-health") + note
 
 
 def experiments_overview_html(overview: pd.DataFrame, language: str = "en") -> str:
     """Every experiment with its status and verdict (:func:`experiment_overview`)."""
-    zh = language == "zh"
-    head = (
-        ["实验", "状态", "用户数", "结论"] if zh else ["Experiment", "Status", "Users", "Verdict"]
-    )
-    status = {"running": "进行中", "finished": "已结束"} if zh else {}
+    head = TABLE_HEADS["experiments"][language]
     rows = [
         [
             (html.escape(r["experiment_id"]), "left"),
-            (status.get(r["status"], r["status"]), "left"),
+            (html.escape(WORDS.get(r["status"], {}).get(language, str(r["status"]))), "left"),
             (f"{r['users']:,}", "right"),
             (html.escape(r["verdict"]), "left"),
         ]
@@ -242,13 +200,9 @@ def experiments_overview_html(overview: pd.DataFrame, language: str = "en") -> s
 def new_user_retention_html(summary: pd.DataFrame, by: str, language: str = "en") -> str:
     """Rows per ``by`` group, columns new users and D1/D7/... retention, from
     :func:`~opsanalysis.retention.summarise_new_user_retention`."""
-    zh = language == "zh"
     days = sorted(summary["day"].unique())
-    head = [
-        ("渠道" if zh else by.replace("_", " ").capitalize()),
-        ("新用户" if zh else "New users"),
-        *[f"D{d}" for d in days],
-    ]
+    group = WORDS.get(by, {}).get(language, by.replace("_", " ").capitalize())
+    head = [group, WORDS["new_users"][language], *[f"D{d}" for d in days]]
     rows = []
     for key, part in summary.groupby(by, sort=True):
         part = part.set_index("day")
@@ -261,33 +215,8 @@ def new_user_retention_html(summary: pd.DataFrame, by: str, language: str = "en"
 
 
 def channel_quality_html(quality: pd.DataFrame, language: str = "en") -> str:
-    """:func:`~opsanalysis.channels.channel_quality` as an HTML table."""
-    zh = language == "zh"
-    head = (
-        [
-            "渠道",
-            "新用户",
-            "次日留存",
-            "7日留存",
-            "30天首单率",
-            "30天人均营收",
-            "投放",
-            "获客成本",
-            "ROI",
-        ]
-        if zh
-        else [
-            "Channel",
-            "New users",
-            "D1",
-            "D7",
-            "First order (30 d)",
-            "Revenue / user (30 d)",
-            "Spend",
-            "CAC",
-            "ROI",
-        ]
-    )
+    """:func:`~opsanalysis.metrics.channels.channel_quality` as an HTML table."""
+    head = TABLE_HEADS["channels"][language]
 
     def pct(v: float) -> str:
         return "–" if v != v else f"{v:.1%}"
@@ -325,12 +254,7 @@ def _duration(v: Any) -> str:
 
 def funnel_html(result: pd.DataFrame, language: str = "en") -> str:
     """:func:`~opsanalysis.funnel.funnel` as an HTML table."""
-    zh = language == "zh"
-    head = (
-        ["步骤", "事件", "用户数", "总转化率", "步骤转化率", "流失", "中位用时"]
-        if zh
-        else ["Step", "Event", "Users", "From first", "From previous", "Drop-off", "Median time"]
-    )
+    head = TABLE_HEADS["funnel"][language]
     rows = [
         [
             (str(r["step"]), "right"),

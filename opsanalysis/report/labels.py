@@ -71,6 +71,88 @@ SEGMENT_COLUMNS: dict[str, dict[str, str]] = {
     "action": {"en": "Recommended action", "zh": "建议动作"},
 }
 
+# table headers of report/display.py, per table and language
+TABLE_HEADS: dict[str, dict[str, list[str]]] = {
+    "experiment": {
+        "en": [
+            "Metric",
+            "Variant",
+            "Analysis",
+            "Control",
+            "Treatment",
+            "Lift",
+            "CI",
+            "p (adj.)",
+            "Significant",
+            "Bayesian: chance to beat",
+            "Bayesian: expected loss",
+            "Detectable lift (80% power)",
+            "Days to planned MDE",
+        ],
+        "zh": [
+            "指标",
+            "变体",
+            "分析",
+            "对照组",
+            "实验组",
+            "提升",
+            "置信区间",
+            "p 值（校正）",
+            "是否显著",
+            "贝叶斯：胜出概率",
+            "贝叶斯：预期损失",
+            "可检测提升（80% 功效）",
+            "达到计划 MDE 还需天数",
+        ],
+    },
+    "health": {
+        "en": ["Variant", "Users", "Share", "Expected"],
+        "zh": ["变体", "用户数", "占比", "预期占比"],
+    },
+    "experiments": {
+        "en": ["Experiment", "Status", "Users", "Verdict"],
+        "zh": ["实验", "状态", "用户数", "结论"],
+    },
+    "channels": {
+        "en": [
+            "Channel",
+            "New users",
+            "D1",
+            "D7",
+            "First order (30 d)",
+            "Revenue / user (30 d)",
+            "Spend",
+            "CAC",
+            "ROI",
+        ],
+        "zh": [
+            "渠道",
+            "新用户",
+            "次日留存",
+            "7日留存",
+            "30天首单率",
+            "30天人均营收",
+            "投放",
+            "获客成本",
+            "ROI",
+        ],
+    },
+    "funnel": {
+        "en": ["Step", "Event", "Users", "From first", "From previous", "Drop-off", "Median time"],
+        "zh": ["步骤", "事件", "用户数", "总转化率", "步骤转化率", "流失", "中位用时"],
+    },
+}
+
+# single words of tables and sentences
+WORDS: dict[str, dict[str, str]] = {
+    "yes": {"en": "yes", "zh": "是"},
+    "no": {"en": "no", "zh": "否"},
+    "running": {"en": "running", "zh": "进行中"},
+    "finished": {"en": "finished", "zh": "已结束"},
+    "channel": {"en": "Channel", "zh": "渠道"},
+    "new_users": {"en": "New users", "zh": "新用户"},
+}
+
 CURRENCY = "¥"
 
 
@@ -149,6 +231,16 @@ TEXT: dict[str, dict[str, str]] = {
         ),
     },
     "active_any_event": {"en": "event", "zh": "事件"},
+    "health": {
+        "en": (
+            "{ok} Sample-ratio test p = {p:.3g}; users seen in several variants: {multi:,} "
+            "({share:.2%}, excluded); status: {status}."
+        ),
+        "zh": (
+            "{ok} 样本比例检验（SRM）p = {p:.3g}；重复曝光用户 {multi:,}（{share:.2%}，已剔除）；"
+            "状态：{status}。"
+        ),
+    },
     "active_listed": {"en": "of the active events set in params", "zh": "活跃事件"},
 }
 
@@ -173,6 +265,8 @@ AXES: dict[str, dict[str, str]] = {
     "from_before": {"en": "from (before)", "zh": "之前分层"},
     "score": {"en": "score (5 = best)", "zh": "得分（5 为最好）"},
     "share_of_users": {"en": "share of users", "zh": "用户占比"},
+    "lift": {"en": "effect vs control (lift)", "zh": "相对对照组的效果（提升率）"},
+    "effect": {"en": "effect vs control", "zh": "相对对照组的效果"},
 }
 
 

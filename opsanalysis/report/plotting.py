@@ -228,12 +228,7 @@ def plot_forest(
     ax.set_yticks(y, labels)
     if relative:
         ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _p: f"{x:+.0%}"))
-    ax.set_xlabel(
-        {
-            "en": "effect vs control" + (" (lift)" if relative else ""),
-            "zh": "相对对照组的效果" + ("（提升率）" if relative else ""),
-        }[lang]
-    )
+    ax.set_xlabel(AXES["lift" if relative else "effect"][lang])
     sns.despine(ax=ax, left=True)
     return ax
 
