@@ -23,6 +23,7 @@ from scipy import stats
 
 from ..data._checks import check_one_of
 from ..exceptions import ParamsError
+from .sequential import _cs_halfwidth, _cs_p_value, sequential_rho
 from .sufficient import CupedStats, ProportionStats, Stats
 
 __all__ = ["ABTestResult", "ab_test", "results_frame"]
@@ -80,34 +81,6 @@ class ABTestResult:
         row = asdict(self)
         row["warnings"] = ",".join(self.warnings)
         return pd.DataFrame([row])
-
-
-def sequential_rho(alpha: float, tuning: float) -> float:
-    """Mixing parameter of the confidence sequence, tightest near ``tuning`` observations.
-
-    rho = sqrt((-2 ln(alpha) + ln(-2 ln(alpha) + 1)) / N), eq. 161 of Waudby-Smith et al. 2023
-    (as in gbstats).
-    """
-    if tuning <= 0:
-        raise ParamsError(f"sequential_tuning={tuning} must be positive, e.g. 5000.")
-    la = math.log(alpha)
-    return math.sqrt((-2 * la + math.log(-2 * la + 1)) / tuning)
-
-
-def _cs_halfwidth(se2: float, n: int, alpha: float, rho: float) -> float:
-    """Half-width of the two-sided asymptotic confidence sequence for an estimate with
-    variance ``se2`` from ``n`` observations in all (eq. 9 of Waudby-Smith et al. 2023)."""
-    s2 = se2 * n  # per-observation variance
-    nr2 = n * rho**2
-    return math.sqrt(s2) * math.sqrt(2 * (nr2 + 1) * math.log(math.sqrt(nr2 + 1) / alpha) / nr2 / n)
-
-
-def _cs_p_value(effect: float, se2: float, n: int, rho: float) -> float:
-    """Always-valid p-value matching the confidence sequence (eq. 155, as in gbstats)."""
-    st2 = effect**2 * n / se2
-    tr2p1 = n * rho**2 + 1
-    log_e = rho**2 * st2 / (2 * tr2p1) - 0.5 * math.log(tr2p1)
-    return float(min(1.0, math.exp(-log_e)))
 
 
 def _moments(
@@ -217,8 +190,11 @@ def ab_test(
     Examples
     --------
     >>> r = ab_test(ProportionStats(1000, 100), ProportionStats(1000, 130))
-    >>> round(r.abs_effect, 3), round(r.rel_effect, 2), r.significant
-    (0.03, 0.3, True)
+    >>> round(r.abs_p_value, 3), round(r.rel_p_value, 3), r.significant  # led by the lift
+    (0.036, 0.066, False)
+    >>> r = ab_test(ProportionStats(1000, 100), ProportionStats(1000, 140))
+    >>> round(r.rel_effect, 2), round(r.rel_p_value, 4), r.significant
+    (0.4, 0.0204, True)
     """
     _check_options(control, alpha, alternative, sequential, test)
     est = _estimate(control, treatment)
