@@ -281,3 +281,12 @@ def test_report_cli_rejects_a_missing_source(tmp_path, capsys):
         == 2
     )
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_charts_survive_an_agg_backend(tiny_demo, tmp_path, monkeypatch):
+    # cron jobs and CI servers often set MPLBACKEND=Agg, which used to drop every chart
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    args = ["report", "experiment", "--experiment", "exp_push_time", "--source", str(tiny_demo)]
+    assert main([*args, "--out", str(tmp_path)]) == 0
+    page = (tmp_path / "experiment" / "exp_push_time.html").read_text(encoding="utf-8")
+    assert page.count("<img") >= 1  # the forest plot

@@ -192,6 +192,16 @@ def _inline_code(escaped: str) -> str:
     return "".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(parts))
 
 
+def _inline_charts() -> None:
+    """Charts go into the notebook whatever MPLBACKEND says (cron jobs and CI often set Agg,
+    which would silently drop every chart): the kernel uses the inline backend explicitly."""
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    if shell is not None:
+        shell.run_line_magic("matplotlib", "inline")
+
+
 def open_report(
     *,
     kind: str = "week",
@@ -206,6 +216,7 @@ def open_report(
     """
     import matplotlib
 
+    _inline_charts()
     matplotlib.rcParams["figure.dpi"] = 110
     p = load_params(params or None)
     src = connect(source or None, params=p)
