@@ -296,3 +296,65 @@ def test_exclusions_in_any_order_funnels():
     assert spoiled["users"].tolist() == [2, 2, 2]  # users 1 and 3 leave; 2 and 4 complete
     ordered = oa.funnel(src, ["a", "b", "c"], exclude=[("x", 1, 3)], **kw)
     assert ordered["users"].tolist() == [2, 1, 1]  # user 4's b came before a
+
+
+# A DST week in America/Los_Angeles: clocks go forward at 02:00 on 2026-03-08 and back at
+# 02:00 on 2026-11-01. Windows are real durations; days stay wall-clock.
+LA = {"timezone": "America/Los_Angeles"}
+NO_DST = {"timezone": "Asia/Shanghai"}  # same wall-clock data, no daylight saving
+
+
+def _dst_src(rows, params):
+    df = pd.DataFrame(rows, columns=["user_id", "event_time", "event"])
+    df["event_time"] = pd.to_datetime(df["event_time"])
+    return oa.connect(events=df, params=params)
+
+
+DST_ROWS = [
+    # 07:10 PST to 07:27 PDT two weeks later: 13 d 23 h 17 min of real time (inside 14 days)
+    (1, "2026-03-01 07:10", "view"),
+    (1, "2026-03-15 07:27", "cart"),
+    # noon to 11:30 the next day across the spring change: 22.5 real hours (inside 1 day)
+    (2, "2026-03-07 12:00", "view"),
+    (2, "2026-03-08 11:30", "cart"),
+    # across the autumn change: 11:30 the next day is 24.5 real hours (outside 1 day)
+    (3, "2026-10-31 12:00", "view"),
+    (3, "2026-11-01 11:30", "cart"),
+]
+
+
+def test_windows_are_real_durations_across_daylight_saving():
+    steps = ["view", "cart"]
+    la = _dst_src(DST_ROWS, LA)
+    flat = _dst_src(DST_ROWS, NO_DST)
+    # 14-day window: user 1 converts in Los Angeles (13 d 23 h 17 min), not without DST
+    f = oa.funnel(la, steps, start="2026-03-01", end="2026-03-31", window="14d")
+    assert f["users"].tolist() == [2, 2]
+    assert f["median_time_from_previous"].iloc[1] == pd.Timedelta(
+        days=7, hours=10, minutes=53, seconds=30
+    )  # mean of the two: (13 d 23 h 17 min + 22 h 30 min) / 2
+    f = oa.funnel(flat, steps, start="2026-03-01", end="2026-03-31", window="14d")
+    assert f["users"].tolist() == [2, 1]  # wall clock: 14 d 0 h 17 min is too late
+    # a 1-day window: user 2's 23.5 wall-clock hours are 22.5 real ones; user 3's 23.5 wall
+    # hours are 24.5 real ones
+    la_day = oa.funnel(la, steps, start="2026-03-01", end="2026-11-30", window="1d")
+    flat_day = oa.funnel(flat, steps, start="2026-03-01", end="2026-11-30", window="24h")
+    assert la_day["users"].tolist() == [3, 1]  # only user 2
+    assert flat_day["users"].tolist() == [3, 2]  # users 2 and 3
+    # days stay wall-clock: the range filter is by local calendar day
+    assert oa.funnel(la, steps, start="2026-03-08", end="2026-03-31")["users"].tolist() == [0, 0]
+
+
+def test_new_user_funnel_window_is_real_time_across_daylight_saving():
+    users = pd.DataFrame({"user_id": [1], "registered_at": pd.to_datetime(["2026-03-07 12:00"])})
+    events = pd.DataFrame(
+        {
+            "user_id": [1],
+            "event_time": pd.to_datetime(["2026-03-08 12:30"]),  # 23.5 real hours later
+            "event": ["open"],
+        }
+    )
+    for params, activated in ((LA, 1), (NO_DST, 0)):
+        src = oa.connect(users=users, events=events, params=params)
+        f = oa.new_user_funnel(src, start="2026-03-01", end="2026-03-31", window="1d")
+        assert f["users"].tolist()[:2] == [1, activated], params

@@ -25,7 +25,7 @@ def _assert_same(duck: pd.DataFrame, spark_df: pd.DataFrame, what: str) -> None:
     assert_frame_equal(duck, spark_df, check_dtype=False, check_exact=False, rtol=1e-12, obj=what)
 
 
-def _spark_source(spark, folder: Path, prefix: str) -> oa.Source:
+def _spark_source(spark, folder: Path, prefix: str, **params) -> oa.Source:
     import ibis
 
     present = [t for t in TABLES if (folder / f"{t}.parquet").exists()]
@@ -33,7 +33,7 @@ def _spark_source(spark, folder: Path, prefix: str) -> oa.Source:
         view = f"{prefix}_{name}"
         spark.read.parquet(str(folder / f"{name}.parquet")).createOrReplaceTempView(view)
     con = ibis.pyspark.connect(spark)
-    return oa.connect(con, params={"tables": {t: f"{prefix}_{t}" for t in present}})
+    return oa.connect(con, params={"tables": {t: f"{prefix}_{t}" for t in present}, **params})
 
 
 @pytest.fixture(scope="module")
@@ -220,3 +220,20 @@ def test_at_risk_parity(spark, demo_parquet, tiny_demo):
     d = oa.at_risk_users(duck, as_of="2025-11-23")
     assert len(d) > 10
     _assert_same(d, oa.at_risk_users(sp, as_of="2025-11-23"), "at_risk_users")
+
+
+def test_daylight_saving_durations_parity(spark, demo_parquet, tiny_demo):
+    # read in Los Angeles, the demo's last weeks hold the autumn change (2025-11-02 02:00):
+    # windows and rolling days are measured in real time on both engines
+    la = {"timezone": "America/Los_Angeles"}
+    duck = oa.connect(str(tiny_demo), params=la)
+    sp = _spark_source(spark, demo_parquet, "demo", **la)
+    steps = ["view_product", "add_to_cart", "submit_order"]
+    kw = dict(start="2025-10-27", end="2025-11-09", window="1d")
+    d = oa.funnel(duck, steps, **kw)
+    assert d["users"].iloc[-1] > 0
+    _assert_same(d, oa.funnel(sp, steps, **kw), "funnel across DST")
+    kw = dict(start="2025-10-27", end="2025-11-23", window="rolling", days=(1, 7))
+    d = oa.new_user_retention(duck, **kw)
+    assert d["retained_users"].sum() > 0
+    _assert_same(d, oa.new_user_retention(sp, **kw), "rolling retention across DST")

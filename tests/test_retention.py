@@ -323,3 +323,52 @@ def test_rolling_retention_waits_for_the_last_users_window():
     assert calendar.set_index("day")["complete"].to_dict() == {0: True, 1: True}
     later = oa.new_user_retention(src, days=(1,), end="2025-11-24", window="rolling")
     assert later["complete"].iloc[0]  # 11-24 23:22 is before the end of 11-24
+
+
+def test_rolling_days_are_real_time_across_daylight_saving():
+    # Los Angeles springs forward at 02:00 on 2026-03-08: 20:00 on 03-07 to 20:30 on 03-08 is
+    # 23.5 hours of real time, still day 0; 21:30 is 24.5 hours, day 1.
+    users = pd.DataFrame(
+        {"user_id": [1, 2], "registered_at": pd.to_datetime(["2026-03-07 20:00"] * 2)}
+    )
+    events = pd.DataFrame(
+        {
+            "user_id": [1, 2],
+            "event_time": pd.to_datetime(["2026-03-08 20:30", "2026-03-08 21:30"]),
+            "event": ["open", "open"],
+        }
+    )
+    la = oa.connect(users=users, events=events, params={"timezone": "America/Los_Angeles"})
+    flat = oa.connect(users=users, events=events, params={"timezone": "Asia/Shanghai"})
+    kw = {"days": (1,), "end": "2026-03-31", "window": "rolling"}
+    assert oa.new_user_retention(la, **kw)["retained_users"].tolist() == [1]
+    assert oa.new_user_retention(flat, **kw)["retained_users"].tolist() == [2]
+    # calendar days stay wall-clock: both came back on the next local day
+    kw["window"] = "calendar"
+    assert oa.new_user_retention(la, **kw)["retained_users"].tolist() == [2]
+
+
+def test_rolling_completeness_waits_for_the_last_users_window():
+    # data to 2025-11-23: the 11-22 cohort's last user registered at 23:22, so their D1 runs
+    # to 11-24 23:22 and the cell is not complete; the 11-21 cohort's is (ends 11-23 21:00)
+    users = pd.DataFrame(
+        {
+            "user_id": [1, 2, 3],
+            "registered_at": pd.to_datetime(
+                ["2025-11-21 21:00", "2025-11-22 08:00", "2025-11-22 23:22"]
+            ),
+        }
+    )
+    events = pd.DataFrame(
+        {
+            "user_id": [1, 2],
+            "event_time": pd.to_datetime(["2025-11-22 22:00", "2025-11-23 09:00"]),
+            "event": ["open", "open"],
+        }
+    )
+    src = oa.connect(users=users, events=events)
+    got = oa.new_user_retention(src, days=(1,), end="2025-11-23", window="rolling")
+    assert got[["retained_users", "complete"]].values.tolist() == [[1, True], [1, False]]
+    # a cell is complete once the end of `end` is at least (d + 1) x 24 h after the last user
+    cal = oa.new_user_retention(src, days=(1,), end="2025-11-23")
+    assert cal["complete"].tolist() == [True, True]

@@ -142,3 +142,67 @@ def active_days(src: Source, lo: date | None, hi: date) -> ibis.Table:
     ev = active_events(src)
     ev = ev.filter(on_days(ev.event_time, lo, hi))
     return ev.select(user_id=ev.user_id, day=ev.event_time.date()).distinct()
+
+
+# --------------------------------------------------------------------------------------------
+# Durations between instants (buckets stay wall-clock)
+
+
+def utc_offset_changes(tz: str, lo: date, hi: date) -> list[tuple[datetime, int]]:
+    """The UTC offsets (seconds) of ``tz`` from ``lo`` to ``hi``, as wall-clock start points.
+
+    The first item is ``(midnight(lo - 2 days), offset)``; each later one is the wall-clock
+    time (in the offset before the change) at which a new offset starts. A zone without
+    daylight saving gives one item.
+
+    >>> [(str(t), o) for t, o in utc_offset_changes("America/Los_Angeles",
+    ...                                                date(2026, 3, 1), date(2026, 3, 15))]
+    [('2026-02-27 00:00:00', -28800), ('2026-03-08 02:00:00', -25200)]
+    """
+    first = midnight(lo - timedelta(days=2))
+    grid = pd.date_range(first, midnight(hi + timedelta(days=3)), freq="15min", tz="UTC")
+    local = grid.tz_convert(tz)
+    offsets = (local.tz_localize(None) - grid.tz_localize(None)).total_seconds().astype(int)
+    out = [(first, int(offsets[0]))]
+    for i in range(1, len(offsets)):
+        if offsets[i] != offsets[i - 1]:
+            change = grid[i].tz_localize(None) + pd.Timedelta(seconds=int(offsets[i - 1]))
+            out.append((change.to_pydatetime(), int(offsets[i])))
+    return out
+
+
+def elapsed_clock(col: ibis.TimestampValue, tz: str, lo: date, hi: date) -> ibis.TimestampValue:
+    """Wall-clock timestamps in ``tz`` moved onto a clock that runs in real time.
+
+    Differences between two such values are elapsed time between the instants, also across a
+    daylight-saving change (07:10 PST on 1 March to 07:27 PDT on 15 March is 13 d 23 h 17 min);
+    the values equal the wall clock under the zone's offset at ``lo``, so in a zone without
+    daylight saving (or without a change from ``lo`` to ``hi``) this is ``col`` itself. Use
+    it for durations (conversion windows, rolling days, response times), never for day
+    buckets. A wall-clock time repeated when clocks fall back is read as its first occurrence.
+    """
+    changes = utc_offset_changes(tz, lo, hi)
+    if len(changes) == 1:
+        return col
+    base = changes[0][1]
+    branches = []
+    for (_, off), (starts, _) in zip(changes[:-1], changes[1:], strict=True):
+        shift = col - ibis.interval(seconds=off - base) if off != base else col
+        branches.append((col < ibis.literal(starts), shift))
+    last = changes[-1][1]
+    return ibis.cases(*branches, else_=col - ibis.interval(seconds=last - base))
+
+
+def elapsed_between(earlier: Any, later: Any, tz: str) -> pd.Timedelta:
+    """Elapsed real time between two wall-clock times in ``tz`` (the Python twin of
+    :func:`elapsed_clock`).
+
+    >>> str(elapsed_between("2026-03-01 07:10", "2026-03-15 07:27", "America/Los_Angeles"))
+    '13 days 23:17:00'
+    """
+
+    def instant(value: Any) -> pd.Timestamp:
+        ts = pd.Timestamp(value)
+        return ts.tz_localize(tz, ambiguous=True, nonexistent="shift_forward").tz_convert("UTC")
+
+    return instant(later) - instant(earlier)

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ..data._checks import check_one_of
-from ..data.engine import active_events, day_range, on_days, paid_orders
+from ..data.engine import active_events, day_range, elapsed_clock, on_days, paid_orders
 from ..data.source import as_source
 from ..exceptions import ParamsError
 
@@ -133,7 +133,9 @@ def funnel(
     greedy match, which no other choice can beat in an ordered funnel). One event advances an
     attempt by at most one step: when a step repeats an earlier step's event name, its event
     must come strictly later. Different steps at the same timestamp are taken in step order.
-    Durations are measured between the wall-clock timestamps.
+    Days (``start``, ``end``) are wall-clock days in the params time zone; the window and the
+    times between steps are elapsed time between the instants, so a 1-day window across a
+    daylight-saving change is 24 real hours.
     """
     check_one_of("order", order, ["ordered", "strict", "any"])
     steps = list(steps)
@@ -144,6 +146,8 @@ def funnel(
     lo, hi = day_range(src, start, end)
     ev = src.table("events")
     ev = ev.filter(on_days(ev.event_time, lo, hi))
+    # windows and times are real durations, also across a daylight-saving change
+    ev = ev.mutate(event_time=elapsed_clock(ev.event_time, src.params.timezone, lo, hi))
     n = len(steps)
     wlit = ibis.interval(seconds=int(w.total_seconds()))
 
@@ -390,7 +394,8 @@ def new_user_funnel(
     Activation is the first event named in params ``events.activation`` after registering;
     with no names set, the first active event on a later calendar day than the registration
     (the user came back). The first order is the first paid order at or after activation.
-    Both must fall within ``window`` of the registration and before the end of ``end``.
+    Both must fall within ``window`` of the registration (elapsed time, as in :func:`funnel`)
+    and before the end of ``end``.
 
     Returns
     -------
@@ -408,16 +413,24 @@ def new_user_funnel(
     ev = ev.filter(on_days(ev.event_time, None, hi))
     if names:
         ev = ev.filter(ev.event.isin(names))
-    e = ev.select(uid=ev.user_id, t=ev.event_time)
+    tz = src.params.timezone
+    horizon = hi + timedelta(days=1)
+
+    def clock(col: Any) -> Any:
+        return elapsed_clock(col, tz, lo, horizon)
+
+    # t: real-time clock for the window; day: wall-clock day for "came back on a later day"
+    e = ev.select(uid=ev.user_id, t=clock(ev.event_time), day=ev.event_time.date())
+    att = att.mutate(day1=att.t1.date(), t1=clock(att.t1))
     cond = (att.user_id == e.uid) & (e.t <= att.t1 + w)
-    cond &= (e.t >= att.t1) if names else (e.t.date() > att.t1.date())
+    cond &= (e.t >= att.t1) if names else (e.day > att.day1)
     j = att.left_join(e, cond)
     act = j.group_by([j.user_id, j.t1, j.r1]).aggregate(t_2=j.t.min())
     att = act.mutate(t_1=act.t1)
     if src.has("orders"):
         od = paid_orders(src)
         od = od.filter(on_days(od.order_time, None, hi))
-        o = od.select(ou=od.user_id, ot=od.order_time)
+        o = od.select(ou=od.user_id, ot=clock(od.order_time))
         j = att.left_join(
             o, (att.user_id == o.ou) & att.t_2.notnull() & (o.ot >= att.t_2) & (o.ot <= att.t1 + w)
         )

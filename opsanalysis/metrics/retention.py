@@ -15,7 +15,15 @@ import numpy as np
 import pandas as pd
 
 from ..data._checks import check_one_of
-from ..data.engine import as_date, last_day, on_days, period_index, period_start
+from ..data.engine import (
+    as_date,
+    elapsed_between,
+    elapsed_clock,
+    last_day,
+    on_days,
+    period_index,
+    period_start,
+)
 from ..data.periods import period_start_date, shift_start
 from ..data.source import Source, as_source
 from ..exceptions import ParamsError
@@ -329,7 +337,8 @@ def new_user_retention(
 
     A user registered at time r is retained on day N when they did an active event on the
     calendar day N days after the day of r (``window="calendar"``, days in the params time
-    zone), or within [r + N*24h, r + (N+1)*24h) (``window="rolling"``).
+    zone), or within [r + N*24h, r + (N+1)*24h) of real time (``window="rolling"``: across a
+    daylight-saving change a day of the window is still 24 hours).
 
     Returns
     -------
@@ -342,6 +351,7 @@ def new_user_retention(
     check_one_of("period", period, ["day", "week"])
     check_one_of("window", window, ["calendar", "rolling"])
     src = as_source(data, ("events", "users"))
+    tz = src.params.timezone
     end_d = last_day(src, end)
     u = src.table("users")
     u = u.filter(on_days(u.registered_at, None, end_d))
@@ -357,8 +367,13 @@ def new_user_retention(
     j = members.inner_join(e2, members.user_id == e2.uid)
     if window == "calendar":
         n = j.t.date().delta(j.registered_at.date(), unit="day")
-    else:  # whole 24-hour steps from the registration instant
-        secs = j.t.epoch_seconds() - j.registered_at.epoch_seconds()
+    else:  # whole 24-hour steps of real time from the registration instant
+        first = as_date(start) if start is not None else None
+        if first is None:
+            first_reg = src.execute(members.registered_at.min())
+            first = end_d if first_reg is None or pd.isna(first_reg) else as_date(first_reg)
+        t = elapsed_clock(j.t, tz, first, end_d)
+        secs = t.epoch_seconds() - elapsed_clock(j.registered_at, tz, first, end_d).epoch_seconds()
         n = (secs / 86400).floor().cast("int64")
     hits = j.select("c", *cols, "user_id", n=n).filter(lambda t: t.n.isin(list(days))).distinct()
     counts = src.execute(hits.group_by(["c", *cols, "n"]).aggregate(retained_users=hits.count()))
@@ -369,8 +384,8 @@ def new_user_retention(
 
     def complete(c0: date, d: int) -> bool:
         last = last_reg_at[c0]
-        if window == "rolling":  # the last user's day d runs to last + (d + 1) x 24 h
-            return bool(last + pd.Timedelta(days=d + 1) <= end_ts)
+        if window == "rolling":  # the last user's day d runs to last + (d + 1) x 24 real hours
+            return bool(pd.Timedelta(days=d + 1) <= elapsed_between(last, end_ts, tz))
         return bool(last.normalize() + pd.Timedelta(days=d + 1) <= end_ts)
 
     rows = []
