@@ -65,9 +65,26 @@ def on_days(col: ibis.TimestampValue, lo: date | None, hi: date | None) -> ibis.
     return cond
 
 
-def last_day(src: Source, end: Any) -> date:
-    """``end`` as a date, or the last day with data when ``end`` is None."""
-    return as_date(end) if end is not None else src.last_timestamp().date()
+def last_day(src: Source, end: Any, *, start: Any = None) -> date:
+    """``end`` as a date, or the last day with data when ``end`` is None.
+
+    Raises
+    ------
+    ParamsError
+        ``start`` is given and falls after that day.
+    """
+    hi = as_date(end) if end is not None else src.last_timestamp().date()
+    if start is not None:
+        check_range(as_date(start), hi)
+    return hi
+
+
+def check_range(lo: date, hi: date, what: str = "end") -> None:
+    """Refuse a range whose end comes before its start (instead of an empty answer)."""
+    if hi < lo:
+        raise ParamsError(
+            f"{what} {hi} is before start {lo}; give a start on or before the {what}."
+        )
 
 
 def day_range(
@@ -89,8 +106,7 @@ def day_range(
         lo = as_date(src.execute(col.min()))
     else:
         lo = as_date(start)
-    if hi < lo:
-        raise ParamsError(f"end {hi} is before start {lo}.")
+    check_range(lo, hi)
     return lo, hi
 
 
@@ -126,14 +142,23 @@ def active_events(src: Source) -> ibis.Table:
     """Events that count as activity: params ``events.active`` (every event when unset)."""
     ev = src.table("events")
     names = src.params.active_events
-    return ev if names is None else ev.filter(ev.event.isin(names))
+    if names is None:
+        return ev
+    src.warn_if_nothing_matches(
+        "events", "event", names, "events.active", "Activity (DAU, WAU, retention) will be 0."
+    )
+    return ev.filter(ev.event.isin(names))
 
 
 def paid_orders(src: Source) -> ibis.Table:
     """Orders whose status is one of params ``orders.paid_statuses`` (all, with no status)."""
     od = src.table("orders")
     if "status" in od.columns:
-        od = od.filter(od.status.isin(src.params.paid_statuses))
+        paid = src.params.paid_statuses
+        src.warn_if_nothing_matches(
+            "orders", "status", paid, "orders.paid_statuses", "Orders and revenue will be 0."
+        )
+        od = od.filter(od.status.isin(paid))
     return od
 
 

@@ -9,6 +9,7 @@ Example ``params/weekly.yaml``::
     timezone: Asia/Shanghai      # naive timestamps are read in it, aware ones converted to it
     source: data/demo.duckdb     # default data source of the report
     tables: {events: app_events} # physical table names, when they differ from the contract
+    csv: {encoding: gbk}         # CSV files of a folder source in GBK (default utf-8)
     columns:                     # company column name -> canonical name, per table
       events: {uid: user_id, ts: event_time}
     events:
@@ -22,6 +23,7 @@ Example ``params/weekly.yaml``::
 
 from __future__ import annotations
 
+import codecs
 import copy
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -57,6 +59,7 @@ DEFAULTS: dict[str, Any] = {
     "alerts": {"pct_change": 0.15},
     "report": {"title": None, "company": None},
     "validation": {"on_load": True, "max_examples": 5},
+    "csv": {"encoding": "utf-8"},  # text encoding of CSV files in a folder source (gbk, ...)
     "rfm": yaml.safe_load(
         (Path(__file__).parent / "defaults" / "rfm.yaml").read_text(encoding="utf-8")
     ),
@@ -262,6 +265,11 @@ class Params:
         return bool(self.raw["validation"]["on_load"])
 
     @property
+    def csv_encoding(self) -> str:
+        """Text encoding of CSV files in a folder source (params ``csv.encoding``)."""
+        return str(self.raw["csv"]["encoding"])
+
+    @property
     def max_examples(self) -> int:
         return int(self.raw["validation"]["max_examples"])
 
@@ -329,6 +337,14 @@ def _validate_sections(raw: dict[str, Any], where: str) -> None:
     check_text(raw, "report.company", where, optional=True)
     check_choice(raw, "validation.on_load", where, (True, False))
     check_number(raw, "validation.max_examples", where, integer=True, low=0)
+    check_text(raw, "csv.encoding", where)
+    try:
+        codecs.lookup(str(raw["csv"]["encoding"]))
+    except LookupError:
+        raise ParamsError(
+            f"csv.encoding={raw['csv']['encoding']!r} in {where} is not a text encoding Python "
+            "knows; use e.g. utf-8, gbk, gb18030 or utf-16."
+        ) from None
 
     check_number(raw, "activity.tiers.high", where, integer=True, low=2)
     check_number(raw, "activity.tiers.medium", where, integer=True, low=2)

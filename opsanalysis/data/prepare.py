@@ -25,6 +25,9 @@ from .problems import Problem, example_text, schema_problem
 
 __all__: list[str] = []  # used by Source; nothing is re-exported
 
+#: Timestamps before this are taken for placeholders (a zero Unix time is 1970-01-01).
+EARLIEST_PLAUSIBLE = datetime(1990, 1, 1)
+
 
 @dataclass
 class PreparedTable:
@@ -58,8 +61,22 @@ def _local_now(tz: str) -> datetime:
 def _mapping_problems(
     name: str, columns: list[str], mapping: dict[str, str], where: str
 ) -> list[Problem]:
-    """Columns named in the params mapping that the physical table lacks."""
-    return [
+    """Columns named in the params mapping that the physical table lacks, and mappings onto
+    a name the table already uses for another column."""
+    clashes = [
+        schema_problem(
+            name,
+            canonical,
+            "mapping_target_exists",
+            f"is the target of the params mapping (columns.{name}.{own}: {canonical}) but "
+            f"{where} already has a column {canonical!r}",
+            f"remove the mapping if {canonical!r} is the right column, or rename or drop the "
+            f"existing {canonical!r} column before loading",
+        )
+        for own, canonical in mapping.items()
+        if own != canonical and own in columns and canonical in columns
+    ]
+    return clashes + [
         schema_problem(
             name,
             own,
@@ -111,7 +128,14 @@ def _time_column(
     checks: list[Check] = []
     target = dt.timestamp if col_spec.kind == "timestamp" else dt.date
     if ctype.is_string():
-        parsed = c.try_cast(target)
+        if col_spec.kind == "timestamp":
+            # '2025-11-17T10:00:00+08:00' or '...Z': the instant, shown as wall clock in the
+            # params zone (the session zone); without an offset, wall clock as written
+            offset = c.re_search(r"(Z|z|[+-]\d{2}(:?\d{2})?)$")
+            aware = c.try_cast(dt.Timestamp(timezone="UTC")).cast(dt.timestamp)
+            parsed = offset.ifelse(aware, c.try_cast(target))
+        else:
+            parsed = c.try_cast(target)
         checks.append(
             Check(
                 col,
@@ -155,6 +179,17 @@ def _time_column(
             )
         )
     if col_spec.kind == "timestamp":
+        checks.append(
+            Check(
+                col,
+                "implausible_timestamp",
+                "warning",
+                parsed < ibis.literal(EARLIEST_PLAUSIBLE),
+                f"are before {EARLIEST_PLAUSIBLE:%Y-%m-%d} (a zero Unix time reads as 1970-01-01)",
+                "check how the exporting system writes a missing time and leave it empty "
+                "instead of 0; such rows fall outside every report period",
+            )
+        )
         checks.append(
             Check(
                 col,
@@ -215,6 +250,17 @@ def _amount_column(
             else "amounts must be >= 0; correct or drop these rows",
         )
     )
+    checks.append(
+        Check(
+            col,
+            "non_finite_amount",
+            "error",
+            parsed.isnan() | parsed.isinf(),
+            "are NaN or infinite",
+            "write the real amount (0 if nothing was paid); NaN and inf usually come from a "
+            "division or a failed conversion upstream",
+        )
+    )
     if col_spec.required:
         checks.append(
             Check(
@@ -246,15 +292,18 @@ def _typed_columns(
         elif col_spec.kind == "amount":
             parsed, more, problem = _amount_column(name, col_spec, c)
         else:
-            if col_spec.kind == "id" and col_spec.required:
+            if col_spec.required:  # ids and names: null or blank is empty
+                blank = c.isnull()
+                if c.type().is_string():
+                    blank = blank | (c.strip() == "")
                 checks.append(
                     Check(
                         col,
                         f"null_{col}",
                         "error",
-                        c.isnull(),
-                        "are empty",
-                        f"every row needs a {col}; drop these rows or fill them in",
+                        blank,
+                        "are empty (null or blank)",
+                        f"every row needs its {col}; drop these rows or fill them in",
                     )
                 )
             continue

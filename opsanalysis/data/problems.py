@@ -128,8 +128,8 @@ def schema_problem(table: str, column: str | None, check: str, what: str, fix: s
 def _fmt(v: Any) -> str:
     if v is None or (not isinstance(v, str) and pd.isna(v)):
         return "null"
-    if isinstance(v, float):
-        return f"{v:g}"
+    if isinstance(v, float):  # ids and amounts as the data has them: 1234567, 129.9
+        return str(int(v)) if v.is_integer() and abs(v) < 1e15 else repr(v)
     if isinstance(v, pd.Timestamp):
         return str(v)
     return repr(v) if isinstance(v, str) else str(v)

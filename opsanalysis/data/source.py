@@ -7,6 +7,7 @@ executes them, and only small results come back to pandas.
 
 from __future__ import annotations
 
+import re
 import uuid
 import warnings
 from collections.abc import Iterator
@@ -21,9 +22,10 @@ from ibis.backends import BaseBackend
 
 from ..exceptions import ParamsError, SourceError
 from .contract import TABLES, table_spec
+from .files import read_table_file
 from .params import Params, load_params
 from .prepare import PreparedTable, prepare_table
-from .problems import DataContractWarning, contract_error
+from .problems import DataContractWarning, Problem, contract_error, schema_problem
 
 __all__ = ["Source", "connect"]
 
@@ -75,6 +77,7 @@ class Source:
         self.description = description
         self._raw = tables
         self._prepared: dict[str, PreparedTable] = {}
+        self._subsets_checked: set[tuple[str, str]] = set()
 
     def __repr__(self) -> str:
         return f"<opsanalysis.Source {self.description} tables={self.tables()}>"
@@ -152,11 +155,72 @@ class Source:
         schema_errors = [p for p in errors if p.total_rows == 0 and p.check != "empty_table"]
         if schema_errors or (validate and errors):
             raise contract_error(schema_errors or errors)
+        mismatch = self.user_id_type_problem(name)
+        if mismatch is not None:
+            raise contract_error([mismatch])
         if validate:
             for p in prepared.problems:
                 if p.severity == "warning":
                     warnings.warn(p.message, DataContractWarning, stacklevel=2)
         return prepared.table
+
+    def user_id_type_problem(self, name: str) -> Problem | None:
+        """``user_id`` is text in table ``name`` and a number in users, or the other way round:
+        no row would ever match, and every per-user figure would be silently 0."""
+        if name == "users" or not self.has("users"):
+            return None
+        mine = self.prepare(name).table
+        users = self.prepare("users").table
+        if "user_id" not in mine.columns or "user_id" not in users.columns:
+            return None
+        a, b = mine.user_id.type(), users.user_id.type()
+        if a.is_string() == b.is_string():
+            return None
+
+        def kind(t: Any) -> str:
+            return f"text ({t})" if t.is_string() else f"numbers ({t})"
+
+        return schema_problem(
+            name,
+            "user_id",
+            "user_id_type_mismatch",
+            f"holds {kind(a)} but users.user_id holds {kind(b)}, so no row would match a user",
+            "give user_id one type in every table (export it as text everywhere, or as "
+            "numbers everywhere)",
+        )
+
+    def warn_if_nothing_matches(
+        self, table: str, column: str, wanted: list[str], setting: str, consequence: str
+    ) -> None:
+        """Warn (once per source) when no row of ``table`` has ``column`` in ``wanted``.
+
+        A params list that names no value of the data (``paid_statuses: [paid]`` against
+        'PAID', or an event name with a typo) would otherwise give 0 with nothing said.
+        """
+        if (table, column) in self._subsets_checked:
+            return
+        self._subsets_checked.add((table, column))
+        t = self.table(table)
+        if len(self.execute(t.filter(t[column].isin(wanted)).select(column).limit(1))):
+            return
+        top = self.execute(
+            t.group_by(column)
+            .aggregate(rows=t.count())
+            .order_by([ibis.desc("rows"), column])
+            .limit(8)
+        )
+        if top.empty:
+            return
+        have = ", ".join(
+            f"{v!r} ({n:,} rows)" for v, n in zip(top[column], top["rows"], strict=True)
+        )
+        warnings.warn(
+            f"No row of table {table!r} has a value of {column!r} in params {setting} "
+            f"({', '.join(map(repr, wanted))}); the most common values are {have}. "
+            f"{consequence} Fix: set {setting} in params to the values your data uses.",
+            DataContractWarning,
+            stacklevel=3,
+        )
 
     def with_user_attribute(self, t: ibis.Table, by: str | None) -> tuple[ibis.Table, list[str]]:
         """Add the users column ``by`` (e.g. channel) to ``t`` by user_id.
@@ -233,16 +297,60 @@ def _open_folder(folder: Path, params: Params) -> tuple[BaseBackend, dict[str, i
             raise SourceError(
                 f"Folder {str(folder)!r} holds two files for table {canonical!r}; keep one."
             )
-        if path.name.endswith(".parquet"):
-            tables[canonical] = con.read_parquet(path, table_name=f"oa_{canonical}")
-        else:
-            tables[canonical] = con.read_csv(path, table_name=f"oa_{canonical}")
+        tables[canonical] = read_table_file(
+            con,
+            path,
+            canonical,
+            encoding=params.csv_encoding,
+            mapping=params.column_mapping(canonical),
+        )
     if not tables:
         raise SourceError(
             f"Folder {str(folder)!r} holds no table files. Name them after the tables, e.g. "
             f"events.parquet or orders.csv ({', '.join(TABLES)})."
         )
     return con, tables
+
+
+def _open_duckdb_file(path: Path) -> BaseBackend:
+    """Open a DuckDB file read-only, with a message for a damaged or locked file."""
+    try:
+        return ibis.duckdb.connect(str(path), read_only=True)
+    except Exception as exc:
+        text = str(exc)
+        if "lock" in text.lower():
+            pid = re.search(r"PID (\d+)", text)
+            holder = f" (process {pid.group(1)})" if pid else ""
+            raise SourceError(
+                f"The DuckDB file {path.name} is locked by another program{holder} that has it "
+                "open for writing. Fix: close that program or its connection, or open it "
+                "read-only there; or copy the file and read the copy."
+            ) from None
+        if "not a valid DuckDB database" in text or "Invalid" in text or "IO Error" in text:
+            raise SourceError(
+                f"{path.name} is not a DuckDB database, or it is damaged "
+                f"({text.splitlines()[0].split('Error: ', 1)[-1].replace(str(path), path.name)}). "
+                "Fix: pass the right file, or write the database again."
+            ) from None
+        raise SourceError(f"Cannot open the DuckDB file {path.name}: {text}") from None
+
+
+def _check_frame(name: str, df: pd.DataFrame) -> None:
+    """A DataFrame column whose values mix types (1 and 'a') cannot go to the engine."""
+    for col in df.columns:
+        if df[col].dtype != object:
+            continue
+        kind = pd.api.types.infer_dtype(df[col], skipna=True)
+        if kind not in ("mixed", "mixed-integer", "mixed-integer-float"):
+            continue
+        kinds = df[col].dropna().map(lambda v: type(v).__name__)
+        counts = kinds.value_counts()
+        parts = ", ".join(f"{k} in {v:,} rows" for k, v in counts.items())
+        raise SourceError(
+            f"The DataFrame for table {name!r}, column {col!r} mixes value types ({parts} of "
+            f"{len(df):,}). Fix: give the column one type before connect(), e.g. "
+            f"df[{str(col)!r}] = df[{str(col)!r}].astype(str)."
+        )
 
 
 def _tables_of_backend(con: BaseBackend, params: Params) -> dict[str, ibis.Table]:
@@ -332,7 +440,7 @@ def connect(
                     f"{text!r} is a file but not a DuckDB database (.duckdb); for Parquet or "
                     "CSV files pass the folder that holds them, named after the tables."
                 )
-            con = ibis.duckdb.connect(str(path), read_only=True)
+            con = _open_duckdb_file(path)
             tables = _tables_of_backend(con, p)
         else:
             raise SourceError(
@@ -347,6 +455,7 @@ def connect(
     _set_session_timezone(con, p.timezone)
     for name, frame in frames.items():
         if isinstance(frame, pd.DataFrame):
+            _check_frame(name, frame)
             tables[name] = ibis.memtable(_localize_frame(frame, p.timezone))
         elif isinstance(frame, ibis.Table):
             tables[name] = frame

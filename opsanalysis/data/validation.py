@@ -102,6 +102,11 @@ def validate(source: Any, **kwargs: Any) -> ValidationReport:
     for name in src.tables():
         prepared = src.prepare(name)
         report.problem_list.extend(prepared.problems)
+    for name in src.tables():
+        if not any(p.severity == "error" for p in src.prepare(name).problems):
+            mismatch = src.user_id_type_problem(name)
+            if mismatch is not None:
+                report.problem_list.append(mismatch)
     if report.ok:
         report.problem_list.extend(_cross_table_problems(src, src.params.max_examples))
     return report

@@ -9,7 +9,7 @@ import ibis
 import numpy as np
 import pandas as pd
 
-from ..data.engine import active_events, as_date, day_range, on_days, paid_orders
+from ..data.engine import active_events, as_date, check_range, day_range, on_days, paid_orders
 from ..data.source import as_source
 
 __all__ = ["channel_quality"]
@@ -58,7 +58,11 @@ def channel_quality(
         - complete: False when some user had not yet had the full horizon by ``until``.
     """
     src = as_source(data, "users")
-    lo, hi = day_range(src, start, end) if src.has("events") else (as_date(start), as_date(end))
+    if src.has("events"):
+        lo, hi = day_range(src, start, end)
+    else:
+        lo, hi = as_date(start), as_date(end)
+        check_range(lo, hi)
     cfg = src.params.channels
     horizon = cfg.horizon_days
     last = max(hi, as_date(until)) if until is not None else hi

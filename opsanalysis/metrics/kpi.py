@@ -15,6 +15,7 @@ from ..data._checks import check_one_of
 from ..data.engine import active_events, as_date, on_days, paid_orders
 from ..data.periods import Period, latest_complete_period, parse_period
 from ..data.source import as_source
+from ..exceptions import ParamsError
 
 __all__ = [
     "OVERVIEW_METRICS",
@@ -75,6 +76,11 @@ def daily_kpis(data: Any, *, start: date | str, end: date | str) -> pd.DataFrame
     """
     src = as_source(data, _KPI_TABLES)
     first, last = as_date(start), as_date(end) - timedelta(days=1)
+    if last < first:
+        raise ParamsError(
+            f"daily_kpis: end {as_date(end)} must come after start {first} (end is exclusive: "
+            "the day after the last day shown)."
+        )
     frames = []
     if src.has("users"):
         u = src.table("users")

@@ -122,7 +122,7 @@ def cohort_retention(
     if brackets is not None and period != "day":
         raise ParamsError("brackets need period='day' (they are day ranges such as D2-7).")
     src = as_source(data, "events")
-    end_d = last_day(src, end)
+    end_d = last_day(src, end, start=start)
     start_ev = _events(src, _names(start_event, src), end_d)
     ret = _events(src, _names(return_event, src), end_d)
     if start is None:
@@ -352,7 +352,7 @@ def new_user_retention(
     check_one_of("window", window, ["calendar", "rolling"])
     src = as_source(data, ("events", "users"))
     tz = src.params.timezone
-    end_d = last_day(src, end)
+    end_d = last_day(src, end, start=start)
     u = src.table("users")
     u = u.filter(on_days(u.registered_at, None, end_d))
     ev = _events(src, src.params.active_events, end_d)

@@ -173,7 +173,7 @@ def experiment_results(
     cfg = src.params.experiments
     metrics = list(metrics or cfg.metrics)
     health = experiment_health(src, experiment_id, start=start, end=end)
-    end_d = last_day(src, end)
+    end_d = last_day(src, end, start=start)
     start_d = as_date(start) if start is not None else None
     if sequential is None:
         mode = cfg.sequential

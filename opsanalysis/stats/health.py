@@ -66,7 +66,7 @@ def experiment_health(
     """Sample-ratio mismatch, multiple exposure and sample size of one experiment."""
     src = as_source(data, "assignments")
     cfg = src.params.experiments
-    end_d = last_day(src, end)
+    end_d = last_day(src, end, start=start)
     start_d = as_date(start) if start is not None else None
     users = assigned_users(src, experiment_id, start_d, end_d)
     summary = src.execute(
