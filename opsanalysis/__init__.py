@@ -62,13 +62,7 @@ from .metrics.segments import (
     segment_summary,
 )
 from .stats.abtest import ABTestResult, ab_test, results_frame
-from .stats.experiments import (
-    experiment_overview,
-    experiment_results,
-    mann_whitney,
-    primary_results,
-    verdict_code,
-)
+from .stats.experiments import experiment_overview, experiment_results, mann_whitney
 from .stats.health import ExperimentHealth, experiment_health
 from .stats.planning import (
     days_needed,
@@ -79,6 +73,7 @@ from .stats.planning import (
 )
 from .stats.significance import adjust_p_values, chi_square_test, srm_test
 from .stats.sufficient import CupedStats, MeanStats, ProportionStats, RatioStats
+from .stats.verdicts import primary_results, verdict_code
 
 if TYPE_CHECKING:  # the report layer, loaded lazily by __getattr__ below
     from .report import plotting

@@ -59,11 +59,20 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
+    from .data.engine import as_date
     from .data.source import connect
     from .metrics.churn import at_risk_users
     from .report.exports import export_users
 
-    users = at_risk_users(connect(args.source, params=args.params), as_of=args.as_of)
+    src = connect(args.source, params=args.params)
+    if args.as_of is not None:
+        last = src.last_timestamp().date()
+        if as_date(args.as_of) > last:
+            raise ValueError(
+                f"--as-of {as_date(args.as_of)} is after the data's last day, {last}; give a "
+                "day up to it, or leave --as-of out for the last day."
+            )
+    users = at_risk_users(src, as_of=args.as_of)
     path = export_users(users, args.out)
     print(f"Wrote {len(users):,} users at risk to {path}")
     return 0
@@ -134,6 +143,9 @@ def main(argv: list[str] | None = None) -> int:
     except (OpsAnalysisError, ValueError) as exc:
         print(f"opsanalysis: error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # Ctrl-C: one line; temporary files are removed on the way out
+        print("opsanalysis: interrupted; no partial output was left in place.", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":  # pragma: no cover

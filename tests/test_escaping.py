@@ -21,6 +21,7 @@ PAYLOADS = {
     "title": "<img src=x onerror=alert(4)>",
     "company": "<script>alert(5)</script>",
     "segment": "<img src=x onerror=alert(6)>",
+    "content": "<img src=x onerror=alert(7)>",
 }
 # a live payload: a tag that would run, as opposed to its escaped text
 LIVE = re.compile(r"<img src=x onerror|<script>alert", re.IGNORECASE)
@@ -44,6 +45,8 @@ def hostile(tiny_demo, tmp_path_factory):
         "update assignments set experiment_id = ? where experiment_id = 'exp_onboarding'",
         [PAYLOADS["experiment"]],
     )
+    # no report shows content titles yet; when one does, this payload must arrive escaped
+    con.execute("update content set title = ?", [PAYLOADS["content"]])
     con.close()
     params = yaml.safe_load(find_project_file("params", "weekly.yaml").read_text())
     params["report"] = {"title": PAYLOADS["title"], "company": PAYLOADS["company"]}
@@ -79,6 +82,24 @@ def test_experiment_readout_escapes_variant_names(hostile):
     assert main([*args, "--params", str(plain), "--out", str(out)]) == 0
     page = (out / "experiment" / "exp_push_time.html").read_text(encoding="utf-8")
     _assert_escaped(page, "variant")
+
+
+def test_rfm_report_escapes_segment_labels(hostile):
+    db, params, out = hostile
+    args = ["report", "rfm", "--source", str(db), "--params", str(params), "--out", str(out)]
+    assert main(args) == 0
+    page = (out / "rfm" / "2025-W47.html").read_text(encoding="utf-8")
+    _assert_escaped(page, "title", "company", "segment")
+
+
+def test_experiment_readout_escapes_the_experiment_id(hostile):
+    db, params, out = hostile
+    plain = params.parent / "experiment.yaml"
+    args = ["report", "experiment", "--experiment", PAYLOADS["experiment"], "--source", str(db)]
+    assert main([*args, "--params", str(plain), "--out", str(out)]) == 0
+    written = list((out / "experiment").glob("_script_alert*"))
+    assert len(written) == 1 and written[0].parent == out / "experiment"
+    _assert_escaped(written[0].read_text(encoding="utf-8"), "experiment", "title")
 
 
 def test_experiment_ids_never_leave_the_output_folder(tmp_path):

@@ -105,7 +105,7 @@ def test_latest_complete_period(last_seen, kind, label):
     [
         ("last week", "Cannot read period 'last week'. Use an ISO week"),
         ("2025-W54", "names a date or week that does not exist"),
-        ("2025-13", "names a date or week that does not exist"),
+        ("2025-13", "is not a month"),
         ("2025-02-30", "names a date or week that does not exist"),
         ("2025-11-30..2025-11-01", "ends before it starts; swap the two dates"),
     ],

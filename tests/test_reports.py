@@ -243,7 +243,15 @@ def test_render_reports_the_failing_cell(tmp_path):
     nb = nbformat.v4.new_notebook()
     p = nbformat.v4.new_code_cell("x: int = 1")
     p.metadata["tags"] = ["parameters"]
-    nb.cells = [p, nbformat.v4.new_code_cell("y = x + 1"), nbformat.v4.new_code_cell("1 / (x - 1)")]
+    nb.cells = [
+        p,
+        # ids are made at run time, so only outputs (not the code) can hold them
+        nbformat.v4.new_code_cell("uid = 'U-' + 'SECRET-' + str(x); print(uid)"),
+        nbformat.v4.new_code_cell(
+            "raise ValueError(f\"Table 'orders', column 'amount': 1 of 3 rows are negative "
+            "(e.g. order_id='o2', user_id={uid!r}, amount=-1). Fix: drop them.\")"
+        ),
+    ]
     nb.metadata["kernelspec"] = {
         "name": "python3",
         "display_name": "Python 3",
@@ -252,12 +260,22 @@ def test_render_reports_the_failing_cell(tmp_path):
     path = tmp_path / "bad.ipynb"
     nbformat.write(nb, path)
     out = tmp_path / "out" / "bad.html"
-    with pytest.raises(
-        oa.ReportError, match=r"failed in cell 4 \(ZeroDivisionError: division by zero\)"
-    ):
+    out.parent.mkdir()
+    out.write_text("last week's good report")
+    # left behind by a render killed with kill -9 (process 999999 does not exist)
+    stale = out.parent / ".bad.html.999999.abc123.tmp"
+    stale.write_text("partial")
+    with pytest.raises(oa.ReportError, match=r"failed in cell 4 \(ValueError: Table 'orders'"):
         render(path, out, parameters={"x": 1}, cwd=tmp_path)
-    assert not out.exists()  # no half-written report
-    assert (tmp_path / "out" / "bad.failed.ipynb").exists()
+    assert out.read_text() == "last week's good report"  # the previous report survives
+    assert not stale.exists()  # cleaned up by the next render
+    # the run is kept outside the published folder, without data: no output but the error,
+    # and the error without its example rows
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["_failed", "bad.html"]
+    kept = (tmp_path / "out" / "_failed" / "bad.ipynb").read_text()
+    assert "U-SECRET" not in kept and "examples removed" in kept and "Fix: drop them" in kept
+    txt = (tmp_path / "out" / "_failed" / "bad.txt").read_text()
+    assert txt.startswith("ValueError: Table 'orders'") and "U-SECRET" not in txt
 
 
 @pytest.mark.parametrize(
@@ -290,3 +308,23 @@ def test_charts_survive_an_agg_backend(tiny_demo, tmp_path, monkeypatch):
     assert main([*args, "--out", str(tmp_path)]) == 0
     page = (tmp_path / "experiment" / "exp_push_time.html").read_text(encoding="utf-8")
     assert page.count("<img") >= 1  # the forest plot
+
+
+def test_weekly_report_without_optional_tables_says_what_is_missing(tiny_demo, tmp_path):
+    # a source with users and events only: the value layers, migration and experiment
+    # sections say which table they need; the report still renders
+    import duckdb
+
+    folder = tmp_path / "src"
+    folder.mkdir()
+    con = duckdb.connect(str(tiny_demo), read_only=True)
+    for name in ("users", "events", "spend"):
+        con.execute(f"COPY {name} TO '{folder / (name + '.parquet')}' (FORMAT parquet)")
+    con.close()
+    out = tmp_path / "out"
+    assert main(["report", "weekly", "--source", str(folder), "--out", str(out)]) == 0
+    text = _text((out / "weekly" / "2025-W47.html").read_text(encoding="utf-8"))
+    missing = "This section is left out: the data source has no table"
+    assert text.count(missing) == 3
+    assert f"{missing} assignments" in text and f"{missing} orders" in text
+    assert "Conversion funnel" in text and "Traceback" not in text

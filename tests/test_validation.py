@@ -1,13 +1,28 @@
 """The bad-input corpus (tests/bad_inputs/<case>/) and the validation report.
 
-Each case folder holds the table files of a small source and case.yaml: the table to load,
-the params (if any), the expected check code and severity, and the exact message.
+Each case folder holds the files of a small source and case.yaml, which says how the input
+is given and what answer it must get:
+
+- the source: the folder itself (default), ``target:`` a file in it, or ``frames:`` tables
+  as column lists (given to ``oa.connect`` as DataFrames); ``params:`` if any; ``setup:``
+  names a fixture below (``lock_duckdb``).
+- the answer: ``raises_on_connect`` / ``raises_on_load`` (an exception class of
+  :mod:`opsanalysis.exceptions` and the exact ``message``); ``check`` + ``severity`` (found by
+  ``oa.validate``, and raised or warned on load); ``call`` (a library function of ``oa`` with
+  ``args``/``kwargs``, first argument the source) that ``raises`` or ``warns``; ``cli`` (the
+  command's arguments, ``{case}`` standing for the case folder) that exits 2 with
+  ``opsanalysis: error: <message>``; or ``expect`` (a bad-looking input that is read right:
+  a table column's values).
 """
 
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
+import time
 import warnings
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
@@ -23,29 +38,108 @@ CASES = sorted(p.name for p in CORPUS.iterdir() if (p / "case.yaml").exists())
 
 def _case(name: str) -> dict:
     case = yaml.safe_load((CORPUS / name / "case.yaml").read_text(encoding="utf-8"))
-    case["message"] = case["message"].replace("{source}", str(CORPUS / name))
+    if "message" in case:
+        case["message"] = case["message"].replace("{source}", str(CORPUS / name))
     return case
 
 
 def test_corpus_is_complete():
-    assert len(CASES) >= 17
+    print(f"bad-input corpus: {len(CASES)} cases")
+    assert len(CASES) >= 60
     for name in CASES:
-        assert "message" in _case(name), name
+        case = _case(name)
+        assert "message" in case or "expect" in case, name
+
+
+@contextmanager
+def _lock_duckdb(folder: Path):
+    """A writer in another process holds the DuckDB file open."""
+    db = folder / "locked.duckdb"
+    code = (
+        "import duckdb, sys, time\n"
+        f"c = duckdb.connect({str(db)!r})\n"
+        "c.execute('CREATE OR REPLACE TABLE users AS SELECT 1 AS user_id, "
+        "TIMESTAMP \\'2025-11-17 10:00\\' AS registered_at')\n"
+        "print('ready', flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().strip() == "ready"
+        yield
+    finally:
+        proc.kill()
+        proc.wait()
+        time.sleep(0.1)
+        db.unlink(missing_ok=True)
+        Path(f"{db}.wal").unlink(missing_ok=True)
+
+
+SETUPS = {"lock_duckdb": _lock_duckdb}
+
+
+def _source(case: dict, folder: Path):
+    if "frames" in case:
+        frames = {t: pd.DataFrame(cols) for t, cols in case["frames"].items()}
+        return oa.connect(params=case.get("params"), **frames)
+    target = str(folder / case["target"]) if "target" in case else str(folder)
+    return oa.connect(target, params=case.get("params"))
 
 
 @pytest.mark.parametrize("name", CASES)
-def test_bad_input_message(name):
+def test_bad_input_message(name, tmp_path):
     case = _case(name)
-    folder = str(CORPUS / name)
-    expected = "^" + re.escape(case["message"]) + "$"
+    folder = CORPUS / name
+    expected = "^" + re.escape(case.get("message", "")) + "$"
+    if "setup" in case:
+        with SETUPS[case["setup"]](folder):
+            _answer(case, folder, expected, tmp_path)
+    else:
+        _answer(case, folder, expected, tmp_path)
+
+
+def _answer(case: dict, folder: Path, expected: str, tmp_path: Path) -> None:
+    if "cli" in case:
+        args = [
+            a.replace("{case}", str(folder)).replace("{tmp}", str(tmp_path)) for a in case["cli"]
+        ]
+        (tmp_path / "a_file").write_text("not a folder")
+        proc = subprocess.run(
+            [sys.executable, "-m", "opsanalysis", *args],
+            capture_output=True,
+            text=True,
+            cwd=Path(__file__).parents[1],
+        )
+        assert proc.returncode == 2, proc.stderr
+        assert proc.stderr.splitlines()[-1] == f"opsanalysis: error: {case['message']}"
+        assert "Traceback" not in proc.stderr
+        return
     if "raises_on_connect" in case:
         with pytest.raises(getattr(exceptions, case["raises_on_connect"]), match=expected):
-            oa.connect(folder, params=case.get("params"))
+            _source(case, folder).table(case["table"]) if "table" in case else _source(case, folder)
         return
-    src = oa.connect(folder, params=case.get("params"))
+    src = _source(case, folder)
     if "raises_on_load" in case:
         with pytest.raises(getattr(exceptions, case["raises_on_load"]), match=expected):
             src.table(case["table"])
+        return
+    if "call" in case:
+        call = case["call"]
+        fn = getattr(oa, call["function"])
+        run = lambda: fn(src, *call.get("args", []), **call.get("kwargs", {}))  # noqa: E731
+        if "raises" in call:
+            with pytest.raises(getattr(exceptions, call["raises"]), match=expected):
+                run()
+        else:
+            with pytest.warns(getattr(oa, call["warns"]), match=expected):
+                run()
+        return
+    if "expect" in case:
+        exp = case["expect"]
+        report = oa.validate(src)
+        assert report.ok, report
+        got = src.execute(src.table(exp["table"]))[exp["column"]]
+        assert [str(v) for v in got] == [str(v) for v in exp["values"]]
         return
     report = oa.validate(src)
     found = report.problems
@@ -61,7 +155,7 @@ def test_bad_input_message(name):
         assert report.ok
         with warnings.catch_warnings():
             warnings.simplefilter("error", oa.DataContractWarning)
-            if case["check"] == "future_timestamp":  # per-table warnings come on load
+            if case.get("warns_on_load", case["check"] == "future_timestamp"):
                 with pytest.raises(oa.DataContractWarning, match=expected):
                     src.table(case["table"])
             else:  # cross-table warnings come from validate() only

@@ -48,6 +48,15 @@ def as_date(value: Any) -> date:
         return value.date()
     if isinstance(value, date):
         return value
+    if isinstance(value, str):
+        # ISO dates only: pandas would also read 'yesterday' or 'now' (relative to today)
+        text = value.strip()
+        try:
+            return datetime.fromisoformat(text.replace("Z", "+00:00")).date()
+        except ValueError:
+            raise ParamsError(
+                f"{value!r} is not a date; write it as YYYY-MM-DD, e.g. 2025-11-23."
+            ) from None
     return pd.Timestamp(value).date()
 
 

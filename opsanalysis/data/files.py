@@ -1,4 +1,6 @@
-"""Reading a folder of Parquet/CSV files into DuckDB, with a clear answer for a bad file.
+"""Opening what connect() is given: a folder of Parquet/CSV files, a DuckDB file, DataFrames.
+
+Every way in has a clear answer for a bad input instead of an engine's internal error.
 
 Each table file is read by DuckDB (``read_parquet`` / ``read_csv``), lazily where DuckDB can.
 Before that, the problems DuckDB would answer with an internal error, or not at all, are
@@ -18,15 +20,21 @@ import csv
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ibis
+import pandas as pd
 from ibis.backends import BaseBackend
 
 from ..exceptions import SourceError
 from .contract import TABLES
 
+if TYPE_CHECKING:
+    from .params import Params
+
 __all__: list[str] = []  # used by connect(); nothing is re-exported
+
+_FILE_SUFFIXES = (".parquet", ".csv", ".csv.gz", ".tsv")
 
 #: How much of a CSV file is checked for its text encoding before DuckDB reads it.
 ENCODING_CHECK_BYTES = 64 * 1024 * 1024
@@ -165,3 +173,87 @@ def read_table_file(
         raise
     except Exception as exc:
         raise _unreadable(path, table, "CSV", exc) from None
+
+
+def localize_frame(df: pd.DataFrame, tz: str) -> pd.DataFrame:
+    """Aware datetime columns become wall-clock time in ``tz`` (naive), as the engine expects."""
+    aware = [c for c in df.columns if isinstance(df[c].dtype, pd.DatetimeTZDtype)]
+    if not aware:
+        return df
+    df = df.copy()
+    for c in aware:
+        df[c] = df[c].dt.tz_convert(tz).dt.tz_localize(None)
+    return df
+
+
+def open_folder(folder: Path, params: Params) -> tuple[BaseBackend, dict[str, ibis.Table]]:
+    con = ibis.duckdb.connect()
+    tables: dict[str, ibis.Table] = {}
+    wanted = {params.physical_table(t): t for t in TABLES}
+    for path in sorted(folder.iterdir()):
+        stem = path.name
+        for suffix in _FILE_SUFFIXES:
+            if stem.endswith(suffix):
+                stem = stem[: -len(suffix)]
+                break
+        else:
+            continue
+        if stem not in wanted:
+            continue
+        canonical = wanted[stem]
+        if canonical in tables:
+            raise SourceError(
+                f"Folder {str(folder)!r} holds two files for table {canonical!r}; keep one."
+            )
+        tables[canonical] = read_table_file(
+            con,
+            path,
+            canonical,
+            encoding=params.csv_encoding,
+            mapping=params.column_mapping(canonical),
+        )
+    if not tables:
+        raise SourceError(
+            f"Folder {str(folder)!r} holds no table files. Name them after the tables, e.g. "
+            f"events.parquet or orders.csv ({', '.join(TABLES)})."
+        )
+    return con, tables
+
+
+def open_duckdb_file(path: Path) -> BaseBackend:
+    """Open a DuckDB file read-only, with a message for a damaged or locked file."""
+    try:
+        return ibis.duckdb.connect(str(path), read_only=True)
+    except Exception as exc:
+        text = str(exc)
+        if "lock" in text.lower():
+            raise SourceError(
+                f"The DuckDB file {path.name} is locked by another program that has it "
+                "open for writing. Fix: close that program or its connection, or open it "
+                "read-only there; or copy the file and read the copy."
+            ) from None
+        if "not a valid DuckDB database" in text or "Invalid" in text or "IO Error" in text:
+            raise SourceError(
+                f"{path.name} is not a DuckDB database, or it is damaged "
+                f"({text.splitlines()[0].split('Error: ', 1)[-1].replace(str(path), path.name)}). "
+                "Fix: pass the right file, or write the database again."
+            ) from None
+        raise SourceError(f"Cannot open the DuckDB file {path.name}: {text}") from None
+
+
+def check_frame(name: str, df: pd.DataFrame) -> None:
+    """A DataFrame column whose values mix types (1 and 'a') cannot go to the engine."""
+    for col in df.columns:
+        if df[col].dtype != object:
+            continue
+        kind = pd.api.types.infer_dtype(df[col], skipna=True)
+        if kind not in ("mixed", "mixed-integer", "mixed-integer-float"):
+            continue
+        kinds = df[col].dropna().map(lambda v: type(v).__name__)
+        counts = kinds.value_counts()
+        parts = ", ".join(f"{v:,} {k}" for k, v in counts.items())
+        raise SourceError(
+            f"The DataFrame for table {name!r}, column {col!r} mixes value types ({parts}, of "
+            f"{len(df):,} rows). Fix: give the column one type before connect(), e.g. "
+            f"df[{str(col)!r}] = df[{str(col)!r}].astype(str)."
+        )

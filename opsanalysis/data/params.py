@@ -425,7 +425,13 @@ def load_params(params: str | Path | Mapping[str, Any] | Params | None = None) -
         try:
             given = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
         except yaml.YAMLError as exc:
-            raise ParamsError(f"Params file {path!r} is not valid YAML: {exc}") from None
+            mark = getattr(exc, "problem_mark", None)
+            where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+            problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+            raise ParamsError(
+                f"Params file {path!r} is not valid YAML{where}: {problem}. Check the brackets, "
+                "quotes and indentation there."
+            ) from None
         if not isinstance(given, Mapping):
             raise ParamsError(f"Params file {path!r} must hold a mapping of keys to values.")
     elif isinstance(params, Mapping):

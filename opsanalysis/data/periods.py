@@ -221,6 +221,11 @@ def parse_period(value: str | Period) -> Period:
             start = date(y, 3 * (q - 1) + 1, 1)
             return Period(start, _add_months(start, 3), "quarter")
         if m := _MONTH.match(text):
+            if not 1 <= int(m.group(2)) <= 12:
+                raise PeriodError(
+                    f"Period {text!r} is not a month (months run 01 to 12). For a week write "
+                    f"'{m.group(1)}-W{int(m.group(2)):02d}'."
+                )
             start = date(int(m.group(1)), int(m.group(2)), 1)
             return Period(start, _add_months(start, 1), "month")
         if m := _DAY.match(text):

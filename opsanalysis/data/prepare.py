@@ -357,7 +357,10 @@ def _counted_problems(
         k = int(counts[f"__c{i}"] or 0)
         if k:
             show = list(dict.fromkeys([*id_cols, check.column]))
-            sample = execute(staged.filter(check.cond).select(*show).limit(max_examples))
+            cols = [staged[c] for c in show]
+            if check.code == "non_finite_amount":  # as text: NaN would print as null
+                cols[-1] = staged[check.column].cast("string").name(check.column)
+            sample = execute(staged.filter(check.cond).select(*cols).limit(max_examples))
             problems.append(
                 Problem(
                     name,

@@ -7,12 +7,11 @@ executes them, and only small results come back to pandas.
 
 from __future__ import annotations
 
-import re
 import uuid
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +21,7 @@ from ibis.backends import BaseBackend
 
 from ..exceptions import ParamsError, SourceError
 from .contract import TABLES, table_spec
-from .files import read_table_file
+from .files import check_frame, localize_frame, open_duckdb_file, open_folder
 from .params import Params, load_params
 from .prepare import PreparedTable, prepare_table
 from .problems import DataContractWarning, Problem, contract_error, schema_problem
@@ -30,18 +29,6 @@ from .problems import DataContractWarning, Problem, contract_error, schema_probl
 __all__ = ["Source", "connect"]
 
 DEFAULT_SOURCE = "data/demo.duckdb"
-_FILE_SUFFIXES = (".parquet", ".csv", ".csv.gz", ".tsv")
-
-
-def _localize_frame(df: pd.DataFrame, tz: str) -> pd.DataFrame:
-    """Aware datetime columns become wall-clock time in ``tz`` (naive), as the engine expects."""
-    aware = [c for c in df.columns if isinstance(df[c].dtype, pd.DatetimeTZDtype)]
-    if not aware:
-        return df
-    df = df.copy()
-    for c in aware:
-        df[c] = df[c].dt.tz_convert(tz).dt.tz_localize(None)
-    return df
 
 
 def _set_session_timezone(backend: BaseBackend, tz: str) -> None:
@@ -50,11 +37,19 @@ def _set_session_timezone(backend: BaseBackend, tz: str) -> None:
     try:
         if name == "duckdb":
             backend.raw_sql(f"SET TimeZone = '{tz}'")
-            backend.raw_sql("SET enable_progress_bar = false")  # keep notebook output clean
         elif name == "pyspark":
             backend._session.conf.set("spark.sql.session.timeZone", tz)
     except Exception as exc:  # pragma: no cover - depends on the backend's permissions
-        warnings.warn(f"Could not set the session time zone to {tz}: {exc}", stacklevel=3)
+        warnings.warn(
+            f"Could not set the {name} session time zone to {tz} ({exc}); aware timestamps "
+            "may be read in another zone.",
+            stacklevel=3,
+        )
+    if name == "duckdb":
+        try:  # keep notebook output clean; nothing depends on it
+            backend.raw_sql("SET enable_progress_bar = false")
+        except Exception:  # pragma: no cover - a read-only or older DuckDB: not worth a word
+            pass
 
 
 class Source:
@@ -212,7 +207,8 @@ class Source:
         if top.empty:
             return
         have = ", ".join(
-            f"{v!r} ({n:,} rows)" for v, n in zip(top[column], top["rows"], strict=True)
+            f"{v!r} ({n:,} row{'' if n == 1 else 's'})"
+            for v, n in zip(top[column], top["rows"], strict=True)
         )
         warnings.warn(
             f"No row of table {table!r} has a value of {column!r} in params {setting} "
@@ -222,6 +218,16 @@ class Source:
             stacklevel=3,
         )
 
+    def check_user_column(self, by: str | None) -> None:
+        """Raise :class:`ParamsError` when ``by`` is given and is not a column of users."""
+        if by is None:
+            return
+        users = self.table("users")
+        if by not in users.columns:
+            raise ParamsError(
+                f"by={by!r} is not a column of table 'users'; it has {', '.join(users.columns)}."
+            )
+
     def with_user_attribute(self, t: ibis.Table, by: str | None) -> tuple[ibis.Table, list[str]]:
         """Add the users column ``by`` (e.g. channel) to ``t`` by user_id.
 
@@ -230,10 +236,7 @@ class Source:
         if by is None:
             return t, []
         users = self.table("users")
-        if by not in users.columns:
-            raise ParamsError(
-                f"by={by!r} is not a column of table 'users'; it has {', '.join(users.columns)}."
-            )
+        self.check_user_column(by)
         return t.left_join(users.select("user_id", by), "user_id").select(t, by), [by]
 
     @contextmanager
@@ -268,6 +271,29 @@ class Source:
         """Run an Ibis expression on the backend; tables come back as pandas DataFrames."""
         return self.backend.execute(expr)
 
+    def require_data_on(self, first: date, last: date, what: str) -> None:
+        """Raise :class:`SourceError` when ``first``..``last`` lies wholly outside the data.
+
+        The message names the data's date range, so a report of a period with no data is
+        refused before rendering instead of failing inside a cell.
+        """
+        for name, col in (("events", "event_time"), ("orders", "order_time")):
+            if not self.has(name):
+                continue
+            t = self.table(name)
+            span = self.execute(t.aggregate(lo=t[col].min(), hi=t[col].max()))
+            lo, hi = span["lo"].iloc[0], span["hi"].iloc[0]
+            if pd.isna(lo):
+                break
+            lo_d, hi_d = pd.Timestamp(lo).date(), pd.Timestamp(hi).date()
+            if last < lo_d or first > hi_d:
+                raise SourceError(
+                    f"There is no data for {what} ({first} to {last}): the {name} run from "
+                    f"{lo_d} to {hi_d}. Pick a period in that range, or leave the period out "
+                    "for the latest complete one."
+                )
+            return
+
     def last_timestamp(self) -> datetime:
         """Latest event (or, with no events, order) time in the data, wall clock."""
         for name, col in (("events", "event_time"), ("orders", "order_time")):
@@ -276,81 +302,6 @@ class Source:
                 if value is not None and not pd.isna(value):
                     return pd.Timestamp(value).to_pydatetime()
         raise SourceError("The source has no events or orders, so its last date is unknown.")
-
-
-def _open_folder(folder: Path, params: Params) -> tuple[BaseBackend, dict[str, ibis.Table]]:
-    con = ibis.duckdb.connect()
-    tables: dict[str, ibis.Table] = {}
-    wanted = {params.physical_table(t): t for t in TABLES}
-    for path in sorted(folder.iterdir()):
-        stem = path.name
-        for suffix in _FILE_SUFFIXES:
-            if stem.endswith(suffix):
-                stem = stem[: -len(suffix)]
-                break
-        else:
-            continue
-        if stem not in wanted:
-            continue
-        canonical = wanted[stem]
-        if canonical in tables:
-            raise SourceError(
-                f"Folder {str(folder)!r} holds two files for table {canonical!r}; keep one."
-            )
-        tables[canonical] = read_table_file(
-            con,
-            path,
-            canonical,
-            encoding=params.csv_encoding,
-            mapping=params.column_mapping(canonical),
-        )
-    if not tables:
-        raise SourceError(
-            f"Folder {str(folder)!r} holds no table files. Name them after the tables, e.g. "
-            f"events.parquet or orders.csv ({', '.join(TABLES)})."
-        )
-    return con, tables
-
-
-def _open_duckdb_file(path: Path) -> BaseBackend:
-    """Open a DuckDB file read-only, with a message for a damaged or locked file."""
-    try:
-        return ibis.duckdb.connect(str(path), read_only=True)
-    except Exception as exc:
-        text = str(exc)
-        if "lock" in text.lower():
-            pid = re.search(r"PID (\d+)", text)
-            holder = f" (process {pid.group(1)})" if pid else ""
-            raise SourceError(
-                f"The DuckDB file {path.name} is locked by another program{holder} that has it "
-                "open for writing. Fix: close that program or its connection, or open it "
-                "read-only there; or copy the file and read the copy."
-            ) from None
-        if "not a valid DuckDB database" in text or "Invalid" in text or "IO Error" in text:
-            raise SourceError(
-                f"{path.name} is not a DuckDB database, or it is damaged "
-                f"({text.splitlines()[0].split('Error: ', 1)[-1].replace(str(path), path.name)}). "
-                "Fix: pass the right file, or write the database again."
-            ) from None
-        raise SourceError(f"Cannot open the DuckDB file {path.name}: {text}") from None
-
-
-def _check_frame(name: str, df: pd.DataFrame) -> None:
-    """A DataFrame column whose values mix types (1 and 'a') cannot go to the engine."""
-    for col in df.columns:
-        if df[col].dtype != object:
-            continue
-        kind = pd.api.types.infer_dtype(df[col], skipna=True)
-        if kind not in ("mixed", "mixed-integer", "mixed-integer-float"):
-            continue
-        kinds = df[col].dropna().map(lambda v: type(v).__name__)
-        counts = kinds.value_counts()
-        parts = ", ".join(f"{k} in {v:,} rows" for k, v in counts.items())
-        raise SourceError(
-            f"The DataFrame for table {name!r}, column {col!r} mixes value types ({parts} of "
-            f"{len(df):,}). Fix: give the column one type before connect(), e.g. "
-            f"df[{str(col)!r}] = df[{str(col)!r}].astype(str)."
-        )
 
 
 def _tables_of_backend(con: BaseBackend, params: Params) -> dict[str, ibis.Table]:
@@ -433,14 +384,14 @@ def connect(
                 raise SourceError(f"Cannot connect to {text!r}: {exc}") from exc
             tables = _tables_of_backend(con, p)
         elif path.is_dir():
-            con, tables = _open_folder(path, p)
+            con, tables = open_folder(path, p)
         elif path.is_file():
             if path.suffix.lower() not in (".duckdb", ".db", ".ddb"):
                 raise SourceError(
                     f"{text!r} is a file but not a DuckDB database (.duckdb); for Parquet or "
                     "CSV files pass the folder that holds them, named after the tables."
                 )
-            con = _open_duckdb_file(path)
+            con = open_duckdb_file(path)
             tables = _tables_of_backend(con, p)
         else:
             raise SourceError(
@@ -455,8 +406,8 @@ def connect(
     _set_session_timezone(con, p.timezone)
     for name, frame in frames.items():
         if isinstance(frame, pd.DataFrame):
-            _check_frame(name, frame)
-            tables[name] = ibis.memtable(_localize_frame(frame, p.timezone))
+            check_frame(name, frame)
+            tables[name] = ibis.memtable(localize_frame(frame, p.timezone))
         elif isinstance(frame, ibis.Table):
             tables[name] = frame
         else:

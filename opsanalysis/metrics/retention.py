@@ -353,6 +353,7 @@ def new_user_retention(
     src = as_source(data, ("events", "users"))
     tz = src.params.timezone
     end_d = last_day(src, end, start=start)
+    src.check_user_column(by)
     u = src.table("users")
     u = u.filter(on_days(u.registered_at, None, end_d))
     ev = _events(src, src.params.active_events, end_d)

@@ -76,6 +76,23 @@ class ReportContext:
     def heading(self, key: str) -> None:
         self._display_markdown(f"## {section(key, self.language)}")
 
+    def section(self, key: str, needs: tuple[str, ...] | list[str] = ()) -> bool:
+        """Start section ``key``; True when the source has every table in ``needs``.
+
+        Otherwise the section says which tables it is missing, and the notebook skips its
+        body (``if report.section("experiments", needs=["assignments"]): ...``): a report
+        renders without its optional sections instead of failing as a whole.
+        """
+        self.heading(key)
+        missing = [t for t in needs if not self.source.has(t)]
+        if missing:
+            names = ", ".join(missing)
+            self._html(
+                f"<p class='oa-missing'>{html.escape(text('section_needs', self.language))} "
+                f"<code>{html.escape(names)}</code></p>"
+            )
+        return not missing
+
     def show_findings(self, sentences: list[str]) -> None:
         """Sentences as a bullet list; each is escaped (they quote names from the data)."""
         items = "".join(f"<li>{_inline_code(html.escape(s, quote=False))}</li>" for s in sentences)
@@ -220,5 +237,9 @@ def open_report(
     matplotlib.rcParams["figure.dpi"] = 110
     p = load_params(params or None)
     src = connect(source or None, params=p)
-    per = parse_period(period) if period else latest_complete_period(src.last_timestamp(), kind)
+    if period:
+        per = parse_period(period)
+        src.require_data_on(per.start, per.last_day, per.label)
+    else:
+        per = latest_complete_period(src.last_timestamp(), kind)
     return ReportContext(source=src, period=per, params=p)

@@ -189,6 +189,10 @@ def format_pct(value: float, signed: bool = True) -> str:
 # Sentences and short texts of the report pages, as templates filled with str.format
 
 TEXT: dict[str, dict[str, str]] = {
+    "section_needs": {
+        "en": "This section is left out: the data source has no table",
+        "zh": "本节略过：数据源中没有以下数据表",
+    },
     "tier_high": {"en": "High activity ({high}+ active days)", "zh": "高活跃（≥{high} 天）"},
     "tier_medium": {
         "en": "Medium ({medium}-{high_less} days)",

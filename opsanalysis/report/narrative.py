@@ -10,7 +10,7 @@ import pandas as pd
 
 from ..data._checks import check_one_of
 from ..data.periods import parse_period
-from ..stats.experiments import verdict_code
+from ..stats.verdicts import verdict_code
 from .labels import format_pct, format_value, metric_label
 
 __all__ = [
@@ -210,6 +210,10 @@ def experiment_verdict(result: dict | pd.Series, *, language: str = "en") -> str
         )
     if code == "no_data":
         return "数据不足，无法检验。" if language == "zh" else f"Not enough data to test {metric}."
+    if code == "single_variant":
+        if language == "zh":
+            return f"只有一个变体（{r['treatment']}）有用户，无法比较。"
+        return f"Only one variant ({r['treatment']}) has users: there is nothing to compare."
     level = f"{1 - r['alpha']:.0%}"
     rel, lo, hi, p = r["rel_effect"], r["rel_ci_low"], r["rel_ci_high"], r["p_value_adjusted"]
     seq = r.get("sequential")

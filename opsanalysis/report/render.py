@@ -8,12 +8,12 @@ nbconvert (no code, images embedded) and moves the file into place only when com
 
 from __future__ import annotations
 
-import os
+import re
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..data._io import atomic_output
+from ..data._io import atomic_output, remove_stale, temp_dir_prefix
 from ..data.params import load_params
 from ..data.periods import latest_complete_period, parse_period
 from ..data.source import DEFAULT_SOURCE, connect
@@ -65,6 +65,40 @@ def _strip_noise(nb: nbformat.NotebookNode) -> None:
             ]
 
 
+_EXAMPLES = re.compile(r"\(e\.g\. [^()]*(?:\([^()]*\)[^()]*)*\)")
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def _redact(text: str) -> str:
+    """An error text without the example rows of a contract error (they hold user ids)."""
+    return _EXAMPLES.sub("(e.g. ... examples removed)", _ANSI.sub("", text))
+
+
+def _keep_failed(nb_path: Path, failed_dir: Path, stem: str, error: str) -> Path:
+    """Keep a failed run for debugging outside the published folder, without data in it.
+
+    Every output is dropped except the error itself, whose example rows are removed; the
+    first line of the error goes to ``<stem>.txt`` beside it.
+    """
+    import nbformat
+
+    nb = nbformat.read(nb_path, as_version=4)
+    for cell in nb.cells:
+        if cell.get("cell_type") != "code":
+            continue
+        kept = []
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error":
+                out["evalue"] = _redact(out.get("evalue", ""))
+                out["traceback"] = [_redact(line) for line in out.get("traceback", [])]
+                kept.append(out)
+        cell["outputs"] = kept
+    notebook = failed_dir / f"{stem}.ipynb"
+    _atomic_write(notebook, nbformat.writes(nb))
+    _atomic_write(failed_dir / f"{stem}.txt", _redact(error) + "\n")
+    return notebook
+
+
 def _atomic_write(path: Path, text: str) -> None:
     with atomic_output(path) as tmp:
         tmp.write_text(text, encoding="utf-8")
@@ -79,6 +113,7 @@ def render(
     kernel_name: str | None = None,
     title: str | None = None,
     keep_notebook: bool = False,
+    failed_dir: str | Path | None = None,
 ) -> Path:
     """Execute ``notebook`` with ``parameters`` and export it as a self-contained HTML file.
 
@@ -96,6 +131,9 @@ def render(
         Jupyter kernel (default: the one in the notebook's metadata).
     keep_notebook
         Also write the executed notebook beside the HTML (``.ipynb``).
+    failed_dir
+        Where a failed run is kept (default: ``_failed`` beside the HTML's folder):
+        ``<stem>.ipynb`` without data outputs, and ``<stem>.txt`` with the error.
 
     Returns
     -------
@@ -106,7 +144,8 @@ def render(
     ------
     ReportError
         An unknown parameter, or a cell failed (the message names the cell and the error; the
-        executed notebook is kept beside the output as ``<name>.failed.ipynb``).
+        executed notebook is kept under ``failed_dir``, never beside the HTML, and a previous
+        HTML at ``output_html`` is left as it was).
     """
     import nbformat
     import papermill as pm
@@ -122,8 +161,13 @@ def render(
             f"Notebook {notebook.name} has no parameter(s) {', '.join(unknown)}; it declares "
             f"{', '.join(declared) or 'none'}."
         )
+    if output_html.parent.exists() and not output_html.parent.is_dir():
+        raise ReportError(
+            f"The output folder {output_html.parent.name!r} is a file; give --out a folder."
+        )
     output_html.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="oa-render-") as tmpdir:
+    remove_stale(output_html.parent)
+    with tempfile.TemporaryDirectory(prefix=temp_dir_prefix("render")) as tmpdir:
         executed = Path(tmpdir) / notebook.name
         try:
             pm.execute_notebook(
@@ -137,13 +181,15 @@ def render(
                 report_mode=True,
             )
         except PapermillExecutionError as exc:
-            failed = output_html.with_suffix(".failed.ipynb")
+            where = Path(failed_dir) if failed_dir else output_html.parent / "_failed"
+            error = f"{exc.ename}: {exc.evalue}"
+            kept = ""
             if executed.exists():
-                os.replace(executed, failed)
+                path = _keep_failed(executed, where, output_html.stem, error)
+                kept = f" The executed notebook is kept at {path}."
             raise ReportError(
-                f"Report {notebook.name} failed in cell {exc.exec_count} ({exc.ename}: "
-                f"{exc.evalue}). The executed notebook is at {failed}."
-            ) from exc
+                f"Report {notebook.name} failed in cell {exc.exec_count} ({error}).{kept}"
+            ) from None
         nb = nbformat.read(executed, as_version=4)
     _strip_noise(nb)
     exporter = HTMLExporter(
@@ -187,19 +233,28 @@ def render_report(
     if kind not in REPORT_KINDS:
         raise ReportError(f"Unknown report {kind!r}; choose one of {', '.join(REPORT_KINDS)}.")
     period_kind, nb_name, params_name = REPORT_KINDS[kind]
+    if period is not None and not period.strip():
+        raise ReportError(
+            f"--period is empty; give a period such as "
+            f"{'2025-W47' if period_kind == 'week' else '2025-11-23'}, or leave --period out "
+            f"for the latest complete one."
+        )
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise ReportError(f"--out {out.name!r} is a file; give a folder for the reports.")
     params_path = Path(params) if params else find_project_file("params", params_name)
     p = load_params(params_path)
     source_arg = str(source or p.source or DEFAULT_SOURCE)
     if "://" not in source_arg:
         source_arg = str(Path(source_arg).resolve())
     src = connect(source_arg, params=p)
-    per = (
-        parse_period(period)
-        if period
-        else latest_complete_period(src.last_timestamp(), period_kind)
-    )
+    if period:
+        per = parse_period(period)
+        src.require_data_on(per.start, per.last_day, per.label)
+    else:
+        per = latest_complete_period(src.last_timestamp(), period_kind)
     name = safe_file_name((extra or {}).get("experiment") or per.label)
-    target = Path(out) / kind / f"{name}.html"
+    target = out / kind / f"{name}.html"
     return render(
         find_project_file("notebooks", nb_name),
         target,
@@ -210,4 +265,5 @@ def render_report(
             **(extra or {}),
         },
         title=f"{kind} report {per.label}",
+        failed_dir=out / "_failed" / kind,
     )

@@ -23,13 +23,12 @@ from .abtest import ABTestResult, ab_test, results_frame
 from .health import ExperimentHealth, assigned_users, experiment_health
 from .significance import adjust_p_values, chi_square_test
 from .sufficient import CupedStats, MeanStats, ProportionStats, RatioStats
+from .verdicts import primary_results, single_variant_row, verdict_code
 
 __all__ = [
     "experiment_results",
     "experiment_overview",
-    "primary_results",
     "mann_whitney",
-    "verdict_code",
 ]
 
 # name: (type, what per user)
@@ -174,6 +173,13 @@ def experiment_results(
     metrics = list(metrics or cfg.metrics)
     health = experiment_health(src, experiment_id, start=start, end=end)
     end_d = last_day(src, end, start=start)
+    if len(health.counts) < 2:
+        ((only, n),) = health.counts.items()
+        raise DataContractError(
+            f"Experiment {experiment_id!r} has a single variant ({only!r}, {n:,} users) in "
+            f"table 'assignments' up to {end_d}: there is nothing to compare it with. Load the "
+            "other variants' assignments, or check the experiment_id and the dates."
+        )
     start_d = as_date(start) if start is not None else None
     if sequential is None:
         mode = cfg.sequential
@@ -312,27 +318,6 @@ def _days_to_mde(mde: float, planned: float, n: int, health: ExperimentHealth) -
     return float(math.ceil(n * ((mde / planned) ** 2 - 1) / daily))
 
 
-def verdict_code(result: dict[str, Any] | pd.Series) -> str:
-    """What a result row says, as a code the report words in English or Chinese.
-
-    ``srm`` (the split is broken: nothing can be read), ``no_data`` (too few users or no
-    variance to test), ``better`` / ``worse`` (significant, effect above / below 0) or
-    ``inconclusive`` (not significant).
-
-    >>> verdict_code({"warnings": "", "significant": True, "rel_effect": 0.12})
-    'better'
-    """
-    r = dict(result)
-    warnings = str(r.get("warnings") or "").split(",")
-    if "srm" in warnings:
-        return "srm"
-    if "zero_variance" in warnings or "too_few_users" in warnings:
-        return "no_data"
-    if r.get("significant"):
-        return "better" if r["rel_effect"] > 0 else "worse"
-    return "inconclusive"
-
-
 def _stats(metric: str, row: pd.Series, analysis: str, src: Source):
     n = int(row["n"])
     if metric == "revenue_per_order":
@@ -360,13 +345,6 @@ def _stats(metric: str, row: pd.Series, analysis: str, src: Source):
         else ("mean" if metric in BUILTIN_METRICS else _metric_spec(metric, src)[0])
     )
     return ProportionStats(n, int(round(s))) if kind == "proportion" else MeanStats(n, s, s2)
-
-
-def primary_results(results: pd.DataFrame) -> pd.DataFrame:
-    """The rows a verdict rests on: CUPED rows where a metric has them, else unadjusted."""
-    has_cuped = set(results.loc[results["analysis"].eq("cuped"), "metric"])
-    keep = results["analysis"].eq("cuped") | ~results["metric"].isin(has_cuped)
-    return results[keep].reset_index(drop=True)
 
 
 def mann_whitney(
@@ -444,6 +422,9 @@ def experiment_overview(
     rows = []
     for exp in ids["experiment_id"]:
         health = experiment_health(src, exp, end=end_d)
+        if len(health.counts) < 2:  # nothing to compare: listed, with no numbers
+            rows.append(single_variant_row(health, metric))
+            continue
         res = experiment_results(src, exp, [metric], end=end_d)
         best = primary_results(res).sort_values("p_value_adjusted").iloc[0]
         rows.append(
