@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import logging
+import signal
 import sys
+import threading
 import time
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from .exceptions import OpsAnalysisError
 
@@ -136,8 +140,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _interrupted(signum: int, frame: Any) -> None:
+    """Ctrl-C: silence the libraries' logging (a dying kernel logs from several places) and
+    unwind; every temporary file is removed on the way out."""
+    logging.disable(logging.CRITICAL)
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    on_main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, _interrupted) if on_main_thread else None
     try:
         return args.func(args)
     except (OpsAnalysisError, ValueError) as exc:
@@ -146,6 +159,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:  # Ctrl-C: one line; temporary files are removed on the way out
         print("opsanalysis: interrupted; no partial output was left in place.", file=sys.stderr)
         return 130
+    finally:
+        if on_main_thread:
+            signal.signal(signal.SIGINT, previous)
 
 
 if __name__ == "__main__":  # pragma: no cover

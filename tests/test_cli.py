@@ -1,4 +1,5 @@
 import duckdb
+import pytest
 
 from opsanalysis.cli import main
 
@@ -52,3 +53,34 @@ def test_duckdb_url_sources_open_read_only(tiny_demo):
         assert "users" in src.tables()
     finally:
         reader.close()
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_a_render_with_one_line_and_leaves_nothing(tiny_demo, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import tempfile
+    import time
+    from pathlib import Path
+
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "opsanalysis", "report", "weekly"]
+    proc = subprocess.Popen(
+        [*cmd, "--source", str(tiny_demo), "--out", str(out)],
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own process group, like a terminal's foreground job
+    )
+    work = Path(tempfile.gettempdir())
+    deadline = time.time() + 60
+    while not list(work.glob(f"oa-render-{proc.pid}-*")) and time.time() < deadline:
+        time.sleep(0.2)
+    time.sleep(2)  # the kernel is running cells
+    os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C sends
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    assert err == "opsanalysis: interrupted; no partial output was left in place.\n"
+    assert not [p for p in out.rglob("*") if p.is_file()]
+    assert not list(work.glob(f"oa-render-{proc.pid}-*"))

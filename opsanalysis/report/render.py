@@ -8,7 +8,9 @@ nbconvert (no code, images embedded) and moves the file into place only when com
 
 from __future__ import annotations
 
+import functools
 import re
+import subprocess
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -99,6 +101,24 @@ def _keep_failed(nb_path: Path, failed_dir: Path, stem: str, error: str) -> Path
     return notebook
 
 
+@functools.cache
+def _quiet_kernel_manager() -> type:
+    """A kernel manager whose kernel writes nothing to the user's terminal.
+
+    The kernel's own stderr carries its TCP warning and, when a render is interrupted, ZMQ
+    tracebacks from its shutdown; cell output and errors still come back through Papermill.
+    """
+    from jupyter_client.manager import AsyncKernelManager
+
+    class QuietKernelManager(AsyncKernelManager):
+        async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
+            kw.setdefault("stdout", subprocess.DEVNULL)
+            kw.setdefault("stderr", subprocess.DEVNULL)
+            await super()._async_launch_kernel(kernel_cmd, **kw)
+
+    return QuietKernelManager
+
+
 def _atomic_write(path: Path, text: str) -> None:
     with atomic_output(path) as tmp:
         tmp.write_text(text, encoding="utf-8")
@@ -179,6 +199,7 @@ def render(
                 progress_bar=False,
                 log_output=False,
                 report_mode=True,
+                kernel_manager_class=_quiet_kernel_manager(),
             )
         except PapermillExecutionError as exc:
             where = Path(failed_dir) if failed_dir else output_html.parent / "_failed"
