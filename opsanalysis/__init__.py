@@ -62,6 +62,7 @@ from .metrics.segments import (
     segment_summary,
 )
 from .stats.abtest import ABTestResult, ab_test, results_frame
+from .stats.anomaly import AnomalyResult, flag_anomaly
 from .stats.experiments import experiment_overview, experiment_results, mann_whitney
 from .stats.health import ExperimentHealth, experiment_health
 from .stats.planning import (
@@ -180,6 +181,8 @@ __all__ = [
     "ProportionStats",
     "RatioStats",
     "ab_test",
+    "flag_anomaly",
+    "AnomalyResult",
     "adjust_p_values",
     "chi_square_test",
     "days_needed",
