@@ -121,9 +121,9 @@ def flag_anomaly(
 
     Examples
     --------
-    >>> flag_anomaly([100, 104, 98, 101, 99, 103, 97, 102], 80).status
+    >>> flag_anomaly([1000, 1040, 980, 1010, 990, 1030, 970, 1020], 800).status
     'anomaly'
-    >>> flag_anomaly([100, 104, 98, 101, 99, 103, 97, 102], 95).status
+    >>> flag_anomaly([1000, 1040, 980, 1010, 990, 1030, 970, 1020], 950).status
     'ok'
     """
     check_one_of("kind", kind, ["count", "rate"])
