@@ -45,8 +45,10 @@ from .metrics.activity import (
 from .metrics.channels import channel_quality
 from .metrics.churn import at_risk_users, reactivation
 from .metrics.clv import btyd_summary
+from .metrics.content import content_performance, top_content
 from .metrics.funnel import funnel, new_user_funnel
 from .metrics.kpi import OVERVIEW_METRICS, daily_kpis, kpi_overview, period_kpis
+from .metrics.monitor import kpi_monitor, kpi_series
 from .metrics.retention import (
     cohort_retention,
     new_user_retention,
@@ -61,6 +63,7 @@ from .metrics.segments import (
     segment_migration,
     segment_summary,
 )
+from .metrics.service import service_levels
 from .stats.abtest import ABTestResult, ab_test, results_frame
 from .stats.anomaly import AnomalyResult, flag_anomaly
 from .stats.experiments import experiment_overview, experiment_results, mann_whitney
@@ -181,6 +184,11 @@ __all__ = [
     "ProportionStats",
     "RatioStats",
     "ab_test",
+    "service_levels",
+    "kpi_monitor",
+    "kpi_series",
+    "content_performance",
+    "top_content",
     "flag_anomaly",
     "AnomalyResult",
     "adjust_p_values",

@@ -134,6 +134,7 @@ TABLES: dict[str, TableSpec] = {
                 _c("created_at", "timestamp", True),
                 _c("first_response_at", "timestamp", False),
                 _c("resolved_at", "timestamp", False),
+                _c("touchpoint", "text", False, "where the ticket came in"),
             ),
             "one row per service ticket",
             unique_key="ticket_id",

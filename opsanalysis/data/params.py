@@ -59,7 +59,20 @@ DEFAULTS: dict[str, Any] = {
     "alerts": {"pct_change": 0.15},
     "report": {"title": None, "company": None},
     "validation": {"on_load": True, "max_examples": 5},
-    "csv": {"encoding": "utf-8"},  # text encoding of CSV files in a folder source (gbk, ...)
+    "csv": {"encoding": "utf-8"},
+    # which events mean what to a content item (events carrying its content_id)
+    "content": {
+        "read": ["view_content"],
+        "like": ["like"],
+        "comment": ["comment"],
+        "share": ["share"],
+        "save": ["favorite"],
+    },
+    # which events are community messages, and which add a WeCom contact
+    "community": {
+        "message": ["send_message"],
+        "add_wecom": ["add_wecom"],
+    },  # text encoding of CSV files in a folder source (gbk, ...)
     "rfm": yaml.safe_load(
         (Path(__file__).parent / "defaults" / "rfm.yaml").read_text(encoding="utf-8")
     ),
@@ -265,6 +278,16 @@ class Params:
         return bool(self.raw["validation"]["on_load"])
 
     @property
+    def content_events(self) -> dict[str, list[str]]:
+        """Event names per content action: read, like, comment, share, save."""
+        return {k: list(v) for k, v in self.raw["content"].items()}
+
+    @property
+    def community_events(self) -> dict[str, list[str]]:
+        """Event names of community messages (``message``) and of adding WeCom (``add_wecom``)."""
+        return {k: list(v) for k, v in self.raw["community"].items()}
+
+    @property
     def csv_encoding(self) -> str:
         """Text encoding of CSV files in a folder source (params ``csv.encoding``)."""
         return str(self.raw["csv"]["encoding"])
@@ -338,6 +361,10 @@ def _validate_sections(raw: dict[str, Any], where: str) -> None:
     check_choice(raw, "validation.on_load", where, (True, False))
     check_number(raw, "validation.max_examples", where, integer=True, low=0)
     check_text(raw, "csv.encoding", where)
+    for action in ("read", "like", "comment", "share", "save"):
+        check_names(raw, f"content.{action}", where)
+    check_names(raw, "community.message", where)
+    check_names(raw, "community.add_wecom", where)
     try:
         codecs.lookup(str(raw["csv"]["encoding"]))
     except LookupError:

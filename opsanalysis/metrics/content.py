@@ -1,0 +1,220 @@
+"""Content performance: reach, read rate and engagement of items, compared at the same age.
+
+Counts keep growing for days after an item is published, so items are compared at a fixed age:
+interactions count up to ``age_days`` after publication and never after the end of ``end``
+(a past week's figures never change). Rates use distinct users, never event counts, and name
+their denominator. Computed in the engine from ``content`` and ``events``.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import ibis
+import numpy as np
+import pandas as pd
+
+from ..data._checks import check_one_of
+from ..data.engine import active_days, day_range, elapsed_clock, midnight, on_days
+from ..data.source import as_source
+from ..exceptions import ParamsError
+
+__all__ = ["content_performance", "top_content"]
+
+ACTIONS = ("read", "like", "comment", "share", "save")
+_COUNTS = ["reachable", "readers", "reads", "likers", "commenters", "sharers", "savers", "shares"]
+_RATES = [
+    "read_rate",
+    "like_rate",
+    "comment_rate",
+    "share_rate",
+    "save_rate",
+    "engagement_rate",
+    "shares_per_reader",
+]
+
+
+def _rates(df: pd.DataFrame) -> pd.DataFrame:
+    readers = df["readers"].where(df["readers"] > 0)
+    df["read_rate"] = df["readers"] / df["reachable"].where(df["reachable"] > 0)
+    for col, rate in (
+        ("likers", "like_rate"),
+        ("commenters", "comment_rate"),
+        ("sharers", "share_rate"),
+        ("savers", "save_rate"),
+    ):
+        df[rate] = df[col] / readers
+    engaged = df["likers"] + df["commenters"] + df["sharers"] + df["savers"]
+    df["engagement_rate"] = engaged / readers
+    df["shares_per_reader"] = df["shares"] / readers
+    df[_RATES] = df[_RATES].astype(float)
+    return df
+
+
+def content_performance(
+    data: Any,
+    *,
+    start: Any = None,
+    end: Any = None,
+    by: str = "content_id",
+    min_readers: int = 50,
+    age_days: int = 7,
+) -> pd.DataFrame:
+    """Reach and engagement of the items published on the days ``start`` to ``end``.
+
+    Parameters
+    ----------
+    data
+        A Source with ``content`` (content_id, published_at; type, title, touchpoint) and
+        ``events`` carrying ``content_id``.
+    start, end
+        Publication days (inclusive; ``end`` defaults to the last data day).
+    by
+        ``content_id`` (a row per item), ``type`` or ``touchpoint`` (pooled groups).
+    min_readers
+        Items with fewer readers are marked ``enough_readers=False`` (too few to rank).
+    age_days
+        Interactions count from publication up to this many days later (24-hour days of
+        elapsed time), and never after the end of ``end``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Per item: content_id, title, type, touchpoint (those the table has), published_at,
+        complete, then the counts and rates below. Per group: the ``by`` column, items,
+        complete_items, then the counts and rates pooled over the complete items.
+
+    Notes
+    -----
+    Which events mean read / like / comment / share / save is params ``content``
+    (default view_content, like, comment, share, favorite); an interaction belongs to the item
+    whose ``content_id`` it carries.
+
+    - reachable: users who could have read the item: distinct users with an active event in
+      the params ``churn.churned_days`` (30) days before the publication day (not churned).
+    - readers: distinct users who read it; reads: read events.
+    - likers, commenters, sharers, savers: distinct users doing each; shares: share events.
+    - read_rate = readers / reachable; like_rate, comment_rate, share_rate, save_rate =
+      distinct users doing it / readers; engagement_rate = (likers + commenters + sharers +
+      savers) / readers (the sum of those four rates); shares_per_reader = shares / readers.
+      An item without readers has NaN engagement rates.
+    - complete: False when the item is younger than ``age_days`` at the end of ``end``; such
+      items are shown but left out of group figures, so groups compare items at one age.
+    - Groups pool: summed numerators / summed denominators over their complete items.
+    """
+    check_one_of("by", by, ["content_id", "type", "touchpoint"])
+    if int(age_days) < 1:
+        raise ParamsError(f"age_days={age_days!r} must be a whole number of days, at least 1.")
+    src = as_source(data, ("content", "events"))
+    c = src.table("content")
+    if by != "content_id" and by not in c.columns:
+        raise ParamsError(
+            f"by={by!r} is not a column of table 'content'; it has {', '.join(c.columns)}."
+        )
+    lo, hi = day_range(src, start, end, first=c.published_at)
+    cutoff = midnight(hi + timedelta(days=1))
+    tz = src.params.timezone
+    horizon = hi + timedelta(days=int(age_days) + 1)
+
+    def clock(col: Any) -> Any:
+        return elapsed_clock(col, tz, lo, horizon)
+
+    items = c.filter(on_days(c.published_at, lo, hi))
+    age = ibis.interval(seconds=int(age_days) * 86400)
+    items = items.mutate(
+        pub_day=items.published_at.date(),
+        complete=clock(items.published_at) + age <= clock(ibis.literal(cutoff)),
+    )
+    names = src.params.content_events
+    ev = src.table("events")
+    if "content_id" not in ev.columns:
+        raise ParamsError(
+            "content_performance needs a content_id column in table 'events' (the item an "
+            "interaction belongs to); map yours in params (columns: {events: {...: content_id}})."
+        )
+    wanted = sorted({n for action in ACTIONS for n in names[action]})
+    ev = ev.filter(
+        ev.content_id.notnull()
+        & ev.event.isin(wanted)
+        & on_days(ev.event_time, lo, None)
+        & (ev.event_time < ibis.literal(cutoff))
+    )
+    e = ev.select(uid=ev.user_id, cid=ev.content_id, t=ev.event_time, event=ev.event)
+    it = items.select(content_id=items.content_id, pub=items.published_at)
+    j = it.inner_join(
+        e,
+        (it.content_id == e.cid) & (e.t >= it.pub) & (clock(e.t) < clock(it.pub) + age),
+    )
+
+    def did(action: str) -> Any:
+        return j.event.isin(names[action])
+
+    per = j.group_by(j.content_id).aggregate(
+        readers=j.uid.nunique(where=did("read")),
+        reads=did("read").ifelse(1, 0).sum(),
+        likers=j.uid.nunique(where=did("like")),
+        commenters=j.uid.nunique(where=did("comment")),
+        sharers=j.uid.nunique(where=did("share")),
+        savers=j.uid.nunique(where=did("save")),
+        shares=did("share").ifelse(1, 0).sum(),
+    )
+    # reachable users per publication day: active in the churn window before it
+    churned = src.params.churn.churned_days
+    days = items.select(d=items.pub_day).distinct()
+    ad = active_days(src, lo - timedelta(days=churned), hi)
+    pairs = days.inner_join(
+        ad, (ad.day >= days.d - ibis.interval(days=churned)) & (ad.day < days.d)
+    )
+    reach = pairs.group_by(pairs.d).aggregate(reachable=pairs.user_id.nunique())
+    keep = [col for col in ("title", "type", "touchpoint") if col in c.columns]
+    full = items.left_join(per, items.content_id == per.content_id).select(
+        items.content_id,
+        *[items[k] for k in keep],
+        items.published_at,
+        items.complete,
+        items.pub_day,
+        *[per[k] for k in _COUNTS if k != "reachable"],
+    )
+    full = full.left_join(reach, full.pub_day == reach.d).select(full, reach.reachable)
+    df = src.execute(full.order_by([full.published_at, full.content_id]))
+    for col in _COUNTS:
+        df[col] = df[col].fillna(0).astype("int64")
+    df["complete"] = df["complete"].astype(bool)
+    if by == "content_id":
+        df = _rates(df)
+        df["enough_readers"] = df["readers"] >= int(min_readers)
+        cols = ["content_id", *keep, "published_at", "complete", *_COUNTS, *_RATES]
+        cols.append("enough_readers")
+        return df[cols].reset_index(drop=True)
+    df[by] = df[by].astype(object).where(df[by].notna(), "(none)")
+    done = df[df["complete"]]
+    groups = sorted(df[by].unique(), key=str)
+    pooled = done.groupby(by)[_COUNTS].sum().reindex(groups, fill_value=0)
+    pooled.insert(0, "complete_items", done.groupby(by).size().reindex(groups, fill_value=0))
+    pooled.insert(0, "items", df.groupby(by).size().reindex(groups, fill_value=0))
+    out = _rates(pooled.reset_index().rename(columns={"index": by}))
+    return out[[by, "items", "complete_items", *_COUNTS, *_RATES]]
+
+
+def top_content(
+    data: Any,
+    *,
+    start: Any = None,
+    end: Any = None,
+    n: int = 5,
+    min_readers: int = 50,
+    age_days: int = 7,
+    rank_by: str = "engagement_rate",
+) -> pd.DataFrame:
+    """The ``n`` items with the highest ``rank_by`` among items with at least ``min_readers``
+    readers (the rows of :func:`content_performance`; ties by more readers first)."""
+    check_one_of("rank_by", rank_by, list(_RATES))
+    items = content_performance(
+        data, start=start, end=end, min_readers=min_readers, age_days=age_days
+    )
+    ok = items[items["enough_readers"]]
+    ranked = ok.sort_values([rank_by, "readers"], ascending=[False, False], kind="stable")
+    out = ranked.head(int(n)).reset_index(drop=True)
+    out.insert(0, "rank", np.arange(1, len(out) + 1))
+    return out

@@ -1,0 +1,314 @@
+"""KPI monitoring: a period's scorecard, each KPI judged week over week and against its history.
+
+:func:`kpi_series` computes every scorecard KPI for a run of periods with one grouped query per
+table (the engine does the work; a row per period and metric comes back); :func:`kpi_monitor`
+adds the previous period, the target, the ±15% week-over-week flag and the history flag of
+:func:`~opsanalysis.stats.anomaly.flag_anomaly`.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import ibis
+import numpy as np
+import pandas as pd
+
+from ..data.engine import active_days, on_days, paid_orders, period_start
+from ..data.periods import (
+    Period,
+    latest_complete_period,
+    parse_period,
+    period_start_date,
+    shift_start,
+)
+from ..data.source import Source, as_source
+from ..exceptions import ParamsError
+from ..stats.anomaly import flag_anomaly
+from .churn import reactivation
+from .service import service_levels
+
+__all__ = ["kpi_monitor", "kpi_series"]
+
+#: The scorecard: metric -> (kind, denominator metric or None). Order is the report's order.
+SCORECARD: dict[str, tuple[str, str | None]] = {
+    "new_users": ("count", None),
+    "dau_avg": ("count", None),
+    "active_users": ("count", None),
+    "stickiness": ("rate", "active_users"),
+    "community_messages": ("count", None),
+    "add_wecom_conversion": ("rate", "active_users"),
+    "content_read_rate": ("rate", "active_users"),
+    "orders": ("count", None),
+    "revenue": ("count", None),
+    "paying_users": ("count", None),
+    "repeat_purchase_rate": ("rate", "paying_users"),
+    "reactivation_rate": ("rate", "silent_users"),
+    "response_rate": ("rate", "decided_tickets"),
+}
+
+MONITOR_COLUMNS = [
+    "metric",
+    "period",
+    "value",
+    "previous",
+    "change",
+    "target",
+    "completion",
+    "wow_flag",
+    "baseline",
+    "low",
+    "high",
+    "history_flag",
+    "status",
+    "history_periods",
+]
+
+
+def _grouped(src: Source, t: ibis.Table, col: Any, kind: str, lo: date, hi: date, **aggs: Any):
+    t = t.filter(on_days(col, lo, hi))
+    t = t.mutate(p=period_start(col.date(), kind))
+    out = src.execute(t.group_by("p").aggregate(**{k: f(t) for k, f in aggs.items()}))
+    out["p"] = pd.to_datetime(out["p"]).dt.date
+    return out.set_index("p")
+
+
+def kpi_series(data: Any, *, first: Period | str, last: Period | str) -> pd.DataFrame:
+    """Every scorecard KPI for each period from ``first`` to ``last`` (same kind).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index: period start (date); a column per metric of :data:`SCORECARD` the source can
+        give, plus the denominators silent_users and decided_tickets. Definitions (a period
+        is ``[start, end)`` of wall-clock days in the params time zone):
+
+        - new_users: users registered in the period.
+        - active_users: distinct users with an active event (WAU for weeks); dau_avg: the
+          mean over the period's days of daily active users; stickiness = dau_avg /
+          active_users.
+        - community_messages: message events (params ``community.message``) at touchpoint
+          ``community`` (all touchpoints when events have no touchpoint).
+        - add_wecom_conversion: distinct users with an add-WeCom event (params
+          ``community.add_wecom``) / active_users.
+        - content_read_rate: distinct users with a read event (params ``content.read``) /
+          active_users (the share of active users who read content).
+        - orders, revenue, paying_users: paid orders, their amount and distinct buyers.
+        - repeat_purchase_rate: buyers of the period who had paid before it / paying_users.
+        - reactivation_rate: of :func:`~opsanalysis.metrics.churn.reactivation` (silent users
+          active again / silent users).
+        - response_rate: of :func:`~opsanalysis.metrics.service.service_levels` over the
+          tickets created in the period (params ``targets`` do not matter here).
+    """
+    src = as_source(data, ("events", "users", "orders"))
+    p0, p1 = parse_period(first), parse_period(last)
+    if p0.kind != p1.kind or p0.kind not in ("day", "week", "month", "quarter"):
+        raise ParamsError(f"first and last must be periods of one kind; got {p0}, {p1}.")
+    kind = p0.kind
+    lo, hi = p0.start, p1.last_day
+    starts = []
+    p = p0
+    while p.start <= p1.start:
+        starts.append(p.start)
+        p = p.shift(1)
+    if not starts:
+        raise ParamsError(f"last {p1.label} is before first {p0.label}.")
+    df = pd.DataFrame(index=pd.Index(starts, name="p"))
+    days = {s: _period_of(s, kind).days for s in starts}
+    if src.has("users"):
+        u = src.table("users")
+        df = df.join(_grouped(src, u, u.registered_at, kind, lo, hi, new_users=lambda t: t.count()))
+    if src.has("events"):
+        ad = active_days(src, lo, hi)
+        ad = ad.mutate(p=period_start(ad.day, kind))
+        act = src.execute(
+            ad.group_by("p").aggregate(dau_sum=ad.count(), active_users=ad.user_id.nunique())
+        )
+        act["p"] = pd.to_datetime(act["p"]).dt.date
+        df = df.join(act.set_index("p"))
+        df["dau_avg"] = df["dau_sum"] / pd.Series(days)
+        df["stickiness"] = df["dau_avg"] / df["active_users"]
+        ev = src.table("events")
+        names = src.params.community_events
+        msgs = ev.filter(ev.event.isin(names["message"]))
+        if "touchpoint" in ev.columns:
+            msgs = msgs.filter(msgs.touchpoint == "community")
+        df = df.join(
+            _grouped(
+                src, msgs, msgs.event_time, kind, lo, hi, community_messages=lambda t: t.count()
+            )
+        )
+        wecom = ev.filter(ev.event.isin(names["add_wecom"]))
+        df = df.join(
+            _grouped(
+                src,
+                wecom,
+                wecom.event_time,
+                kind,
+                lo,
+                hi,
+                wecom_users=lambda t: t.user_id.nunique(),
+            )
+        )
+        reads = ev.filter(ev.event.isin(src.params.content_events["read"]))
+        df = df.join(
+            _grouped(
+                src, reads, reads.event_time, kind, lo, hi, readers=lambda t: t.user_id.nunique()
+            )
+        )
+        for c in ("community_messages", "wecom_users", "readers"):
+            df[c] = df[c].fillna(0)
+        df["add_wecom_conversion"] = df["wecom_users"] / df["active_users"]
+        df["content_read_rate"] = df["readers"] / df["active_users"]
+        if kind in ("day", "week", "month"):
+            re = reactivation(src, period=kind, start=lo, end=hi)
+            re["p"] = pd.to_datetime(re["period_start"]).dt.date
+            df = df.join(re.set_index("p")[["reactivation_rate", "silent_users"]])
+    if src.has("orders"):
+        od = paid_orders(src)
+        firsts = od.group_by("user_id").aggregate(first=od.order_time.min())
+        j = od.inner_join(firsts, "user_id")
+        j = j.filter(on_days(j.order_time, lo, hi)).mutate(
+            p=period_start(j.order_time.date(), kind)
+        )
+        agg = src.execute(
+            j.group_by("p").aggregate(
+                orders=j.count(),
+                revenue=j.amount.sum(),
+                paying_users=j.user_id.nunique(),
+                repeat_users=j.user_id.nunique(where=j["first"].date() < j.p),
+            )
+        )
+        agg["p"] = pd.to_datetime(agg["p"]).dt.date
+        df = df.join(agg.set_index("p"))
+        for c in ("orders", "revenue", "paying_users", "repeat_users"):
+            df[c] = df[c].fillna(0)
+        df["repeat_purchase_rate"] = df["repeat_users"] / df["paying_users"].where(
+            df["paying_users"] > 0
+        )
+    if src.has("tickets"):
+        rates, decided = {}, {}
+        for s in starts:
+            per = _period_of(s, kind)
+            sl = service_levels(src, start=per.start, end=per.last_day).iloc[0]
+            rates[s] = sl["response_rate"]
+            decided[s] = sl["answered_within"] + sl["answered_late"] + sl["unanswered"]
+        df["response_rate"] = pd.Series(rates)
+        df["decided_tickets"] = pd.Series(decided)
+    if "new_users" in df:
+        df["new_users"] = df["new_users"].fillna(0)
+    keep = [m for m in SCORECARD if m in df.columns]
+    extra = [c for c in ("silent_users", "decided_tickets") if c in df.columns]
+    return df[keep + extra].astype(float)
+
+
+def _period_of(start: date, kind: str) -> Period:
+    """The period of ``kind`` that starts on ``start``."""
+    return Period(start, shift_start(start, kind, 1), kind)  # type: ignore[arg-type]
+
+
+def _first_full_period(src: Source, kind: str) -> date | None:
+    """Start of the first period that lies wholly inside the data (its first event)."""
+    for name, col in (("events", "event_time"), ("users", "registered_at")):
+        if src.has(name):
+            first = src.execute(src.table(name)[col].min())
+            if first is None or pd.isna(first):
+                return None
+            d = pd.Timestamp(first).date()
+            s = period_start_date(d, kind)
+            return s if s == d else shift_start(s, kind, 1)
+    return None
+
+
+def kpi_monitor(
+    data: Any,
+    *,
+    period: Period | str | None = None,
+    history: int = 12,
+    kind: str = "week",
+    targets: dict[str, float] | None = None,
+) -> pd.DataFrame:
+    """The KPI scorecard of ``period`` with week-over-week and history flags.
+
+    Parameters
+    ----------
+    data
+        A Source with users, events and orders (tickets add the response rate).
+    period
+        The period judged (``"2025-W47"``); None: the latest complete one of ``kind``.
+    history
+        How many complete periods before ``period`` form the baseline (default 12).
+    targets
+        ``{metric: target}``; default params ``targets``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per KPI of :func:`kpi_series`, columns metric, period, value, previous,
+        change ((value - previous) / previous), target, completion (value / target),
+        wow_flag (``|change| >=`` params ``alerts.pct_change``, 15% by default), baseline,
+        low, high (the usual range from :func:`~opsanalysis.stats.anomaly.flag_anomaly`
+        over the history), history_flag, status (``anomaly``: both flags; ``watch``: one;
+        ``ok``; ``insufficient_history``: fewer than 6 complete periods of history, then only
+        the week-over-week flag is shown), history_periods.
+    """
+    src = as_source(data, ("events", "users", "orders"))
+    if int(history) < 1:
+        raise ParamsError(f"history={history!r} must be a whole number of periods, at least 1.")
+    p = (
+        parse_period(period)
+        if period is not None
+        else latest_complete_period(src.last_timestamp(), kind)
+    )
+    first_full = _first_full_period(src, p.kind)
+    first = p.shift(-int(history))
+    if first_full is not None:
+        while first.start < first_full and first.start < p.start:
+            first = first.shift(1)
+    series = kpi_series(src, first=first, last=p)
+    targets = src.params.targets if targets is None else targets
+    alert = src.params.alert_pct_change
+    now, prev_start = p.start, p.previous().start
+    rows = []
+    for metric, (kind_, denom) in SCORECARD.items():
+        if metric not in series:
+            continue
+        s = series[metric]
+        value = float(s.get(now, np.nan))
+        previous = float(s.get(prev_start, np.nan)) if prev_start in s.index else np.nan
+        change = (value - previous) / previous if previous else np.nan
+        past = s[s.index < now].dropna()
+        d = float(series[denom].get(now, np.nan)) if denom in series else None
+        res = flag_anomaly(
+            past.to_numpy(),
+            value,
+            kind="rate" if kind_ == "rate" else "count",
+            denominator=d if d and d == d else None,
+        )
+        wow = bool(abs(change) >= alert) if change == change else False
+        hist = res.status == "anomaly"
+        if res.status == "insufficient_history":
+            status = "insufficient_history"
+        else:
+            status = "anomaly" if wow and hist else "watch" if wow or hist else "ok"
+        target = float(targets[metric]) if metric in targets else np.nan
+        rows.append(
+            {
+                "metric": metric,
+                "period": p.label,
+                "value": value,
+                "previous": previous,
+                "change": change,
+                "target": target,
+                "completion": value / target if target == target and target else np.nan,
+                "wow_flag": wow,
+                "baseline": res.baseline,
+                "low": res.low,
+                "high": res.high,
+                "history_flag": hist,
+                "status": status,
+                "history_periods": res.n,
+            }
+        )
+    return pd.DataFrame(rows, columns=MONITOR_COLUMNS)
