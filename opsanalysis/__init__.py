@@ -42,6 +42,7 @@ from .metrics.activity import (
     lifecycle,
     stickiness,
 )
+from .metrics.campaigns import campaign_roi, touchpoint_conversion
 from .metrics.channels import channel_quality
 from .metrics.churn import at_risk_users, reactivation
 from .metrics.clv import btyd_summary
@@ -185,6 +186,8 @@ __all__ = [
     "RatioStats",
     "ab_test",
     "service_levels",
+    "campaign_roi",
+    "touchpoint_conversion",
     "kpi_monitor",
     "kpi_series",
     "content_performance",

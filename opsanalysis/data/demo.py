@@ -51,13 +51,21 @@ from .demo_world import (
     EVENT_NAMES,
     EVENTS_PER_SESSION,
     FLOOR,
+    KOC_COST,
+    MESSAGE_DROP,
+    PUSH_COST,
+    SHARE_KEPT,
+    SIGNUP_SPIKE,
     SPEND_MU,
     TOUCHPOINT_BY_CHANNEL,
     TOUCHPOINTS,
     World,
+    campaign_names,
+    campaign_of_day,
     epoch,
     hours,
     plan_world,
+    week_label,
 )
 
 __all__: list[str] = []  # used by the CLI and the tests; nothing is re-exported
@@ -219,20 +227,26 @@ def _simulate_block(
         np.int64
     )
     content_id = np.where(content_code, item + 1, -1)
+    # share events of less shareable types become plain reads
+    share = codes == EV["share"]
+    keep = (
+        rng.random(len(sess))
+        < SHARE_KEPT[world.content_type[np.minimum(item, len(world.content_type) - 1)]]
+    )
+    codes[share & ~keep] = EV["view_content"]
+    # the planted drop: community messages in one week partly not sent (searches instead)
+    lo_drop, hi_drop = world.message_drop
+    in_drop = (ev_day >= lo_drop) & (ev_day <= hi_drop) & (codes == EV["send_message"])
+    in_drop &= touch[sess] == TOUCHPOINTS.index("community")
+    codes[in_drop & (rng.random(len(sess)) < MESSAGE_DROP)] = EV["search"]
 
     # campaign pushes bring some sessions: campaign id by ISO week of the day
     campaign = np.full(len(sess), -1, np.int32)
     pushed = (codes == EV["session_start"]) & (rng.random(len(sess)) < 0.12)
-    campaign[pushed] = ((ev_day[pushed] + world.start.weekday()) // 7).astype(np.int32)
-    n_weeks = (world.days + world.start.weekday()) // 7 + 1
-    campaign_names = [
-        "push_{}W{:02d}".format(
-            *(
-                world.start - timedelta(days=world.start.weekday()) + timedelta(weeks=w)
-            ).isocalendar()[:2]
-        )
-        for w in range(n_weeks)
-    ]
+    # most signups of the planted campaign day came through the campaign
+    spike = (codes == EV["session_start"]) & is_signup[sess] & (ev_day == world.spike_day)
+    pushed |= spike & (rng.random(len(sess)) < 1 - 1 / SIGNUP_SPIKE)
+    campaign[pushed] = campaign_of_day(world, ev_day[pushed])
 
     events = pa.table(
         {
@@ -242,7 +256,7 @@ def _simulate_block(
             "touchpoint": pa.DictionaryArray.from_arrays(touch[sess], TOUCHPOINTS),
             "content_id": pa.array(content_id, mask=content_id < 0),
             "campaign_id": pa.DictionaryArray.from_arrays(
-                pa.array(campaign, mask=campaign < 0), campaign_names
+                pa.array(campaign, mask=campaign < 0), campaign_names(world)
             ),
         }
     )
@@ -269,7 +283,8 @@ def _simulate_block(
     # tickets: a small chance per session; responses lognormal, some never answered
     tk = np.flatnonzero(rng.random(len(su)) < 0.006)
     created = session_t0[tk] + 120
-    resp = created + (rng.lognormal(np.log(5 * 3600), 1.3, len(tk))).astype(np.int64)
+    # about 90% answered within 48 h: some weeks miss a 90% target, some meet it
+    resp = created + (rng.lognormal(np.log(5 * 3600), 1.45, len(tk))).astype(np.int64)
     resolved = resp + (rng.lognormal(np.log(8 * 3600), 1.0, len(tk))).astype(np.int64)
     no_resp = rng.random(len(tk)) < 0.04
     unresolved = no_resp | (rng.random(len(tk)) < 0.06)
@@ -301,7 +316,7 @@ def _content_table(world: World) -> pd.DataFrame:
     rng = np.random.default_rng([world.seed, 2])
     k = int(world.content_count.sum())
     day = np.repeat(np.arange(world.days), world.content_count)
-    kind = rng.choice(len(CONTENT_TYPES), k, p=[0.6, 0.3, 0.1])
+    kind = world.content_type
     hour = np.where(kind == 2, 20, rng.choice([8, 12, 18, 20], k))
     published = epoch(world.start) + day * 86400 + hour * 3600 + rng.integers(0, 1800, k)
     touch = rng.choice(len(TOUCHPOINTS), k, p=[0.3, 0.25, 0.15, 0.25, 0.05])
@@ -321,12 +336,48 @@ def _spend_table(world: World) -> pd.DataFrame:
     counts = np.zeros((world.days, len(CHANNELS)))
     np.add.at(counts, (world.signup_day, world.channel), 1)
     cost = counts * CAC[None, :] * rng.lognormal(0, 0.15, counts.shape)
-    dates = [world.start + timedelta(days=i) for i in range(world.days)]
+    dates = pd.to_datetime([world.start + timedelta(days=i) for i in range(world.days)])
+    day_values = dates.values.astype("datetime64[D]")
+    by_channel = pd.DataFrame(
+        {
+            "date": np.repeat(day_values, len(CHANNELS)),
+            "channel": np.tile(CHANNELS, world.days),
+            "campaign_id": None,
+            "amount": np.round(cost.ravel(), 2),
+        }
+    )
+    # campaigns: a small daily cost per weekly push, and the planted KOC day
+    names = campaign_names(world)
+    camp = campaign_of_day(world, np.arange(world.days))
+    amount = PUSH_COST * rng.lognormal(0, 0.1, world.days)
+    amount[world.spike_day] += KOC_COST
+    by_campaign = pd.DataFrame(
+        {
+            "date": day_values,
+            "channel": None,
+            "campaign_id": np.array(names, dtype=object)[camp],
+            "amount": np.round(amount, 2),
+        }
+    )
+    return pd.concat([by_channel, by_campaign], ignore_index=True)
+
+
+def _anomalies_table(world: World) -> pd.DataFrame:
+    """The planted anomalies, as kpi_monitor names them: the campaign day's signups, the
+    community-message drop, and the launch of the checkout experiment, whose real lift raises
+    orders, revenue and buyers in its first week."""
+    launch = week_label(world, world.experiments["exp_checkout_copy"][0])
     return pd.DataFrame(
         {
-            "date": np.repeat(pd.to_datetime(dates).values.astype("datetime64[D]"), len(CHANNELS)),
-            "channel": np.tile(CHANNELS, world.days),
-            "amount": np.round(cost.ravel(), 2),
+            "period": [
+                week_label(world, world.spike_day),
+                week_label(world, world.message_drop[0]),
+                launch,
+                launch,
+                launch,
+            ],
+            "metric": ["new_users", "community_messages", "orders", "revenue", "paying_users"],
+            "direction": ["up", "down", "up", "up", "up"],
         }
     )
 
@@ -439,6 +490,7 @@ def make_demo_data(
             ("content", _content_table(world)),
             ("spend", _spend_table(world)),
             ("demo_experiments", _experiments_table(world)),
+            ("demo_anomalies", _anomalies_table(world)),
         ):
             con.register("oa_frame", frame)
             con.execute(f"CREATE TABLE {name} AS SELECT * FROM oa_frame")

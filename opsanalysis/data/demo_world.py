@@ -56,6 +56,20 @@ CITY_P = np.array([0.14, 0.12, 0.10, 0.09, 0.09, 0.07, 0.06, 0.33])
 AGE_BANDS = ["18-24", "25-34", "35-44", "45+"]
 AGE_P = np.array([0.24, 0.42, 0.22, 0.12])
 CONTENT_TYPES = ["article", "video", "live"]
+CONTENT_TYPE_P = [0.6, 0.3, 0.1]
+# of the share events drawn for an item, the share kept by type (the rest are plain reads):
+# videos are shared most, live sessions least
+SHARE_KEPT = np.array([0.55, 1.0, 0.3])  # article, video, live
+
+# planted anomalies (recorded in table demo_anomalies): a campaign day that brings SIGNUP_SPIKE
+# times the usual signups (two weeks before the end), and community messages cut by
+# MESSAGE_DROP (four weeks before the end)
+SIGNUP_SPIKE = 4.0
+MESSAGE_DROP = 0.45
+# weekly push campaigns cost PUSH_COST a day; the campaign of the spike week was a paid KOC
+# campaign costing KOC_COST on the spike day, more than it returned
+PUSH_COST = 400.0
+KOC_COST = 450_000.0
 
 # hour-of-day weights: weekday morning / lunch / evening peaks; weekends later and flatter
 _WEEKDAY_HOURS = np.array(
@@ -78,7 +92,10 @@ class World:
     channel: np.ndarray  # per user, index into CHANNELS
     content_first: np.ndarray  # per day, first content index published that day
     content_count: np.ndarray  # per day, items published that day
+    content_type: np.ndarray  # per item, index into CONTENT_TYPES
     experiments: dict[str, tuple[int, int]]  # id -> (first day, last day) inclusive
+    spike_day: int  # the campaign day with SIGNUP_SPIKE times the signups
+    message_drop: tuple[int, int]  # days (first, last) with community messages cut
 
 
 def epoch(d: date) -> int:
@@ -100,16 +117,55 @@ def plan_world(n_users: int, weeks: int, end: date, seed: int) -> World:
     dow = np.array([(start + timedelta(days=int(i))).weekday() for i in d])
     weight = (1.0 + 0.8 * d / days) * np.where(dow >= 5, 1.15, 1.0)
     weight *= rng.lognormal(0.0, 0.12, days)
-    weight[rng.choice(days, size=max(1, days // 40), replace=False)] *= 2.2  # campaign days
+    # the planted campaign day: Wednesday two weeks before the last week
+    last_monday = days - 1 - dow[-1]
+    spike_day = max(0, last_monday - 14 + 2)
+    weight[spike_day] *= SIGNUP_SPIKE
+    drop_start = max(0, last_monday - 28)
+    message_drop = (drop_start, min(days - 1, drop_start + 6))
     signup_day = np.sort(rng.choice(days, size=n_users, p=weight / weight.sum()))
     channel = rng.choice(len(CHANNELS), size=n_users, p=CHANNEL_SHARE)
     content_count = rng.poisson(3.0, days) + 1
     content_first = np.concatenate([[0], np.cumsum(content_count)[:-1]])
+    content_type = np.random.default_rng([seed, 4]).choice(
+        len(CONTENT_TYPES), int(content_count.sum()), p=CONTENT_TYPE_P
+    )
     experiments = {
         "exp_checkout_copy": (days - 42, days - 1),
         "exp_push_time": (days - 56, days - 15),
         "exp_onboarding": (days - 28, days - 1),
     }
     return World(
-        n_users, days, start, seed, signup_day, channel, content_first, content_count, experiments
+        n_users,
+        days,
+        start,
+        seed,
+        signup_day,
+        channel,
+        content_first,
+        content_count,
+        content_type,
+        experiments,
+        spike_day,
+        message_drop,
     )
+
+
+def campaign_names(world: World) -> list[str]:
+    """Weekly push campaign ids, ``push_<ISO year>W<week>``, from the first simulated week."""
+    n_weeks = (world.days + world.start.weekday()) // 7 + 1
+    monday = world.start - timedelta(days=world.start.weekday())
+    return [
+        "push_{}W{:02d}".format(*(monday + timedelta(weeks=w)).isocalendar()[:2])
+        for w in range(n_weeks)
+    ]
+
+
+def campaign_of_day(world: World, day: np.ndarray | int) -> np.ndarray:
+    """Index into :func:`campaign_names` of the week holding each simulated day."""
+    return ((np.asarray(day) + world.start.weekday()) // 7).astype(np.int32)
+
+
+def week_label(world: World, day: int) -> str:
+    y, w, _ = (world.start + timedelta(days=int(day))).isocalendar()
+    return f"{y}-W{w:02d}"
