@@ -13,7 +13,7 @@ import opsanalysis as oa
 
 pytestmark = pytest.mark.spark
 
-TABLES = ("users", "events", "orders", "assignments", "spend")
+TABLES = ("users", "events", "orders", "assignments", "spend", "content", "tickets")
 
 
 def _assert_same(duck: pd.DataFrame, spark_df: pd.DataFrame, what: str) -> None:
@@ -237,3 +237,26 @@ def test_daylight_saving_durations_parity(spark, demo_parquet, tiny_demo):
     d = oa.new_user_retention(duck, **kw)
     assert d["retained_users"].sum() > 0
     _assert_same(d, oa.new_user_retention(sp, **kw), "rolling retention across DST")
+
+
+def test_ops_analytics_parity(spark, demo_parquet, tiny_demo):
+    duck = oa.connect(str(tiny_demo))
+    sp = _spark_source(spark, demo_parquet, "demo")
+    kw = dict(start="2025-11-03", end="2025-11-16")
+    for by in ("content_id", "type"):
+        d = oa.content_performance(duck, by=by, min_readers=5, **kw)
+        assert d["readers"].sum() > 0
+        _assert_same(d, oa.content_performance(sp, by=by, min_readers=5, **kw), f"content {by}")
+    d = oa.service_levels(duck, **kw)
+    assert d["tickets"].iloc[0] > 0
+    _assert_same(d, oa.service_levels(sp, **kw), "service_levels")
+    for by in ("campaign_id", "channel"):
+        d = oa.campaign_roi(duck, by=by, **kw)
+        assert d["revenue"].sum() > 0
+        _assert_same(d, oa.campaign_roi(sp, by=by, **kw), f"campaign_roi {by}")
+    d = oa.touchpoint_conversion(duck, **kw)
+    _assert_same(d, oa.touchpoint_conversion(sp, **kw), "touchpoint_conversion")
+    d = oa.kpi_series(duck, first="2025-W43", last="2025-W47")
+    _assert_same(d, oa.kpi_series(sp, first="2025-W43", last="2025-W47"), "kpi_series")
+    d = oa.kpi_monitor(duck, period="2025-W47")
+    _assert_same(d, oa.kpi_monitor(sp, period="2025-W47"), "kpi_monitor")

@@ -73,6 +73,7 @@ __all__: list[str] = []  # used by the CLI and the tests; nothing is re-exported
 DEFAULT_END = date(2025, 11, 23)  # a Sunday: the last day of ISO week 2025-W47
 BLOCK_USERS = 20_000
 CHECKOUT_LIFT = 1.30
+CHECKOUT_RAMP_DAYS = 21  # the checkout experiment's rollout reaches everyone over 3 weeks
 ONBOARDING_LOST_SHARE = 0.15
 
 
@@ -156,6 +157,11 @@ def _simulate_block(
     for exp_id, (first, last) in world.experiments.items():
         if exp_id == "exp_onboarding":
             inside = (sd >= first) & (sd <= last) & is_signup
+        elif exp_id == "exp_checkout_copy":
+            # a staged rollout: each user becomes eligible on a day of the first three weeks,
+            # so the lift reaches the KPIs gradually rather than as one step
+            eligible = first + rng.integers(0, CHECKOUT_RAMP_DAYS, n)
+            inside = (sd >= eligible[su]) & (sd <= last)
         else:
             inside = (sd >= first) & (sd <= last)
         idx = np.flatnonzero(inside)
@@ -363,21 +369,16 @@ def _spend_table(world: World) -> pd.DataFrame:
 
 
 def _anomalies_table(world: World) -> pd.DataFrame:
-    """The planted anomalies, as kpi_monitor names them: the campaign day's signups, the
-    community-message drop, and the launch of the checkout experiment, whose real lift raises
-    orders, revenue and buyers in its first week."""
-    launch = week_label(world, world.experiments["exp_checkout_copy"][0])
+    """The planted anomalies, as kpi_monitor names them: the campaign day's signups and the
+    community-message drop."""
     return pd.DataFrame(
         {
             "period": [
                 week_label(world, world.spike_day),
                 week_label(world, world.message_drop[0]),
-                launch,
-                launch,
-                launch,
             ],
-            "metric": ["new_users", "community_messages", "orders", "revenue", "paying_users"],
-            "direction": ["up", "down", "up", "up", "up"],
+            "metric": ["new_users", "community_messages"],
+            "direction": ["up", "down"],
         }
     )
 

@@ -26,7 +26,6 @@ from ..data.periods import (
 from ..data.source import Source, as_source
 from ..exceptions import ParamsError
 from ..stats.anomaly import flag_anomaly
-from .churn import reactivation
 from .service import service_levels
 
 __all__ = ["kpi_monitor", "kpi_series"]
@@ -161,10 +160,7 @@ def kpi_series(data: Any, *, first: Period | str, last: Period | str) -> pd.Data
             df[c] = df[c].fillna(0)
         df["add_wecom_conversion"] = df["wecom_users"] / df["active_users"]
         df["content_read_rate"] = df["readers"] / df["active_users"]
-        if kind in ("day", "week", "month"):
-            re = reactivation(src, period=kind, start=lo, end=hi)
-            re["p"] = pd.to_datetime(re["period_start"]).dt.date
-            df = df.join(re.set_index("p")[["reactivation_rate", "silent_users"]])
+        df = df.join(_reactivation_by_period(src, starts, kind, hi))
     if src.has("orders"):
         od = paid_orders(src)
         firsts = od.group_by("user_id").aggregate(first=od.order_time.min())
@@ -201,6 +197,42 @@ def kpi_series(data: Any, *, first: Period | str, last: Period | str) -> pd.Data
     keep = [m for m in SCORECARD if m in df.columns]
     extra = [c for c in ("silent_users", "decided_tickets") if c in df.columns]
     return df[keep + extra].astype(float)
+
+
+def _reactivation_by_period(src: Source, starts: list[date], kind: str, hi: date) -> pd.DataFrame:
+    """silent_users and reactivation_rate of every period in one query.
+
+    The same numbers as :func:`~opsanalysis.metrics.churn.reactivation`, from the gaps between
+    a user's active days: a gap from active day ``d`` to the next one ``nxt`` (null when there
+    is none up to ``hi``) makes the user silent at a period start ``p`` when
+    ``d <= p - silent - 1`` and ``nxt >= p`` (or null), and reactivated in the period when
+    ``nxt`` falls in it. Only gaps longer than ``silent`` days can do either.
+    """
+    silent = src.params.churn.silent_days
+    ad = active_days(src, None, hi)
+    w = ibis.window(group_by=ad.user_id, order_by=ad.day)
+    gaps = ad.mutate(nxt=ad.day.lead().over(w))
+    gaps = gaps.filter(gaps.nxt.isnull() | (gaps.nxt.delta(gaps.day, unit="day") > silent))
+    ends = [shift_start(s, kind, 1) for s in starts]
+    periods = ibis.memtable(
+        pd.DataFrame({"p": pd.to_datetime(starts), "pe": pd.to_datetime(ends)})
+    ).mutate(p=ibis._.p.date(), pe=ibis._.pe.date())
+    j = gaps.inner_join(
+        periods,
+        (gaps.day <= periods.p - ibis.interval(days=silent + 1))
+        & (gaps.nxt.isnull() | (gaps.nxt >= periods.p)),
+    )
+    back = j.nxt.notnull() & (j.nxt < j.pe)
+    out = src.execute(
+        j.group_by(j.p).aggregate(silent_users=j.count(), reactivated=back.ifelse(1, 0).sum())
+    )
+    out["p"] = pd.to_datetime(out["p"]).dt.date
+    out = out.set_index("p").reindex(starts)
+    out["silent_users"] = out["silent_users"].fillna(0)
+    out["reactivation_rate"] = out["reactivated"].fillna(0) / out["silent_users"].where(
+        out["silent_users"] > 0
+    )
+    return out[["reactivation_rate", "silent_users"]]
 
 
 def _period_of(start: date, kind: str) -> Period:

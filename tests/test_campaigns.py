@@ -1,0 +1,97 @@
+"""campaign_roi and touchpoint_conversion on a hand-computed fixture."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import opsanalysis as oa
+
+USERS = pd.DataFrame(
+    {
+        "user_id": [1, 2, 3],
+        "registered_at": pd.to_datetime(
+            ["2025-11-01 08:00", "2025-11-17 09:00", "2025-11-18 08:00"]
+        ),
+        "channel": ["feed_ads", "organic", "feed_ads"],
+    }
+)
+EVENTS = pd.DataFrame(
+    [
+        (1, "2025-11-05 10:00", "session_start", "app", "c1"),  # before the period
+        (1, "2025-11-17 10:00", "session_start", "app", "c1"),
+        (1, "2025-11-19 10:00", "session_start", "wecom", "c2"),
+        (1, "2025-11-21 10:00", "send_message", "community", None),
+        (2, "2025-11-17 09:05", "session_start", "community", "c1"),  # on signup day: acquired
+        (2, "2025-11-17 09:10", "send_message", "community", None),
+        (2, "2025-11-18 09:10", "send_message", "community", None),
+        (3, "2025-11-19 10:00", "session_start", "app", "c2"),  # a day after signing up
+    ],
+    columns=["user_id", "event_time", "event", "touchpoint", "campaign_id"],
+)
+EVENTS["event_time"] = pd.to_datetime(EVENTS["event_time"])
+ORDERS = pd.DataFrame(
+    {
+        "order_id": [1, 2, 4, 6],
+        "user_id": [1, 1, 3, 1],
+        "order_time": pd.to_datetime(
+            ["2025-11-18 12:00", "2025-11-20 12:00", "2025-11-19 09:00", "2025-11-22 08:00"]
+        ),
+        "amount": [100.0, 200.0, 20.0, 5.0],
+    }
+)
+SPEND = pd.DataFrame(
+    {
+        "date": pd.to_datetime(["2025-11-17", "2025-11-18", "2025-11-10", "2025-11-17"]),
+        "campaign_id": ["c1", "c2", "c1", None],
+        "channel": [None, None, None, "feed_ads"],
+        "amount": [100.0, 50.0, 999.0, 200.0],
+    }
+)
+
+
+@pytest.fixture
+def src():
+    return oa.connect(users=USERS, events=EVENTS, orders=ORDERS, spend=SPEND)
+
+
+def test_campaign_roi_by_hand(src):
+    got = oa.campaign_roi(src, start="2025-11-17", end="2025-11-23").set_index("campaign_id")
+    assert got.index.tolist() == ["c1", "c2"]
+    assert got["spend"].tolist() == [100.0, 50.0]  # the 11-10 spend is outside
+    assert got["users_touched"].tolist() == [2, 2]
+    assert got["new_users"].tolist() == [1, 0]  # user 2 came through c1 on signup day
+    # last touch within 7 days: order 1 -> c1 (touch 11-17); orders 2 and 6 -> c2 (11-19);
+    # order 4 came before user 3's touch: not attributed
+    assert got["revenue"].tolist() == [100.0, 205.0]
+    assert got["orders"].tolist() == [1, 2]
+    assert got.loc["c1", "cac"] == 100.0 and np.isnan(got.loc["c2", "cac"])
+    assert got["roas"].tolist() == pytest.approx([1.0, 4.1])
+    assert got["roi"].tolist() == pytest.approx([0.0, 3.1])
+    # a 2-day window: orders 1 and 2 (26 h after their touch) count, order 6 (70 h) not
+    short = oa.campaign_roi(src, start="2025-11-17", end="2025-11-23", attribution_days=2)
+    assert short.set_index("campaign_id")["revenue"].tolist() == [100.0, 200.0]
+
+
+def test_campaign_roi_by_channel(src):
+    got = oa.campaign_roi(src, start="2025-11-17", end="2025-11-23", by="channel")
+    # feed_ads: spend 200; active feed users 1 and 3; new user 3, whose order 4 is revenue
+    row = got.set_index("channel").loc["feed_ads"]
+    assert (row.spend, row.users_touched, row.new_users, row.revenue) == (200.0, 2, 1, 20.0)
+    assert (row.cac, row.roas, row.roi) == pytest.approx((200.0, 0.1, -0.9))
+    assert got["channel"].tolist() == ["feed_ads"]  # organic has neither spend nor revenue
+
+
+def test_touchpoint_conversion_by_hand(src):
+    got = oa.touchpoint_conversion(src, start="2025-11-17", end="2025-11-23")
+    got = got.set_index("touchpoint")
+    assert got["active_users"].to_dict() == {"app": 2, "community": 2, "wecom": 1}
+    # app: user 1 ordered a day after visiting, user 3's order came before the visit;
+    # community: user 1 ordered the day after messaging; wecom: user 1
+    assert got["converted_users"].to_dict() == {"app": 1, "community": 1, "wecom": 1}
+    assert got["conversion_rate"].to_dict() == {"app": 0.5, "community": 0.5, "wecom": 1.0}
+    # 3 community messages, 1 from user 1, who has 3 paid orders in the 30 days
+    assert got.loc["community", "messages"] == 3
+    assert got.loc["community", "high_value_message_share"] == pytest.approx(1 / 3)
+    assert np.isnan(got.loc["app", "high_value_message_share"])
