@@ -60,8 +60,12 @@ def hostile(tiny_demo, tmp_path_factory):
     return db, path, folder / "out"
 
 
+URL = re.compile(r"https?://|(?:src|href)\s*=\s*[\"']?//", re.IGNORECASE)
+
+
 def _assert_escaped(page: str, *keys: str) -> None:
     assert not LIVE.search(page), LIVE.search(page)
+    assert not URL.search(page), URL.search(page)  # every report opens offline
     for key in keys:
         shown = PAYLOADS[key].replace("<", "&lt;").replace(">", "&gt;")
         assert shown in page, f"the {key} payload does not reach the page escaped"

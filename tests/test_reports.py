@@ -328,3 +328,13 @@ def test_weekly_report_without_optional_tables_says_what_is_missing(tiny_demo, t
     assert text.count(missing) == 3
     assert f"{missing} assignments" in text and f"{missing} orders" in text
     assert "Conversion funnel" in text and "Traceback" not in text
+
+
+URL = re.compile(r"https?://|(?:src|href)\s*=\s*[\"']?//", re.IGNORECASE)
+
+
+def test_weekly_report_loads_nothing_from_the_network(weekly_html):
+    page = weekly_html.read_text(encoding="utf-8")
+    assert not URL.search(page), URL.search(page)
+    assert "<script" not in page  # no require.js, MathJax, mermaid or widget manager
+    assert page.count("data:image/png;base64,") >= 4  # the charts are inside the file

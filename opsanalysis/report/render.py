@@ -119,6 +119,17 @@ def _quiet_kernel_manager() -> type:
     return QuietKernelManager
 
 
+TEMPLATES = Path(__file__).parent / "templates"
+_CSS_COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
+_STYLE = re.compile(r"(<style[^>]*>)(.*?)(</style>)", re.DOTALL | re.IGNORECASE)
+
+
+def _without_css_comments(page: str) -> str:
+    """The page with comments removed from its inline style sheets (JupyterLab's theme CSS
+    cites web pages in them; a report carries no address of any kind)."""
+    return _STYLE.sub(lambda m: m.group(1) + _CSS_COMMENT.sub("", m.group(2)) + m.group(3), page)
+
+
 def _atomic_write(path: Path, text: str) -> None:
     with atomic_output(path) as tmp:
         tmp.write_text(text, encoding="utf-8")
@@ -214,12 +225,16 @@ def render(
         nb = nbformat.read(executed, as_version=4)
     _strip_noise(nb)
     exporter = HTMLExporter(
-        exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True
+        template_name="opsanalysis",
+        extra_template_basedirs=[str(TEMPLATES)],
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
     )
     body, _ = exporter.from_notebook_node(
         nb, resources={"metadata": {"name": title or output_html.stem}}
     )
-    _atomic_write(output_html, body)
+    _atomic_write(output_html, _without_css_comments(body))
     if keep_notebook:
         _atomic_write(output_html.with_suffix(".ipynb"), nbformat.writes(nb))
     return output_html
