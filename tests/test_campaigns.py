@@ -43,10 +43,12 @@ ORDERS = pd.DataFrame(
 )
 SPEND = pd.DataFrame(
     {
-        "date": pd.to_datetime(["2025-11-17", "2025-11-18", "2025-11-10", "2025-11-17"]),
-        "campaign_id": ["c1", "c2", "c1", None],
-        "channel": [None, None, None, "feed_ads"],
-        "amount": [100.0, 50.0, 999.0, 200.0],
+        "date": pd.to_datetime(
+            ["2025-11-17", "2025-11-18", "2025-11-10", "2025-11-17", "2025-11-19"]
+        ),
+        "campaign_id": ["c1", "c2", "c1", None, "c3"],
+        "channel": [None, None, None, "feed_ads", None],
+        "amount": [100.0, 50.0, 999.0, 200.0, 30.0],
     }
 )
 
@@ -58,6 +60,11 @@ def src():
 
 def test_campaign_roi_by_hand(src):
     got = oa.campaign_roi(src, start="2025-11-17", end="2025-11-23").set_index("campaign_id")
+    # c3 spent and touched nobody: no revenue, ROAS 0, ROI -100%
+    c3 = got.loc["c3"]
+    assert (c3.spend, c3.users_touched, c3.new_users, c3.revenue, c3.orders) == (30.0, 0, 0, 0, 0)
+    assert (c3.roas, c3.roi) == (0.0, -1.0) and np.isnan(c3.cac)
+    got = got.drop(index="c3")
     assert got.index.tolist() == ["c1", "c2"]
     assert got["spend"].tolist() == [100.0, 50.0]  # the 11-10 spend is outside
     assert got["users_touched"].tolist() == [2, 2]
@@ -71,7 +78,7 @@ def test_campaign_roi_by_hand(src):
     assert got["roi"].tolist() == pytest.approx([0.0, 3.1])
     # a 2-day window: orders 1 and 2 (26 h after their touch) count, order 6 (70 h) not
     short = oa.campaign_roi(src, start="2025-11-17", end="2025-11-23", attribution_days=2)
-    assert short.set_index("campaign_id")["revenue"].tolist() == [100.0, 200.0]
+    assert short.set_index("campaign_id")["revenue"].tolist() == [100.0, 200.0, 0.0]
 
 
 def test_campaign_roi_by_channel(src):
