@@ -1,4 +1,5 @@
 import pandas as pd
+import pytest
 
 import opsanalysis as oa
 
@@ -52,3 +53,23 @@ def test_forest_plot_draws_each_interval():
     assert spans == expected
     labels = {t.get_text(): t.get_position()[1] for t in ax.get_yticklabels()}
     assert labels["conversion · B"] > labels["conversion · C"]  # first result on top
+
+
+def test_chinese_chart_labels_draw_with_a_cjk_font():
+    import io
+    import warnings
+
+    import matplotlib.pyplot as plt
+
+    from opsanalysis.report import plotting
+
+    if plotting._cjk_font() is None:
+        pytest.skip("no CJK font installed (Debian: apt-get install fonts-noto-cjk)")
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=".*missing from font.*")
+        assert plotting.chart_language("zh") == "zh"
+        fig, ax = plt.subplots()
+        ax.set_title("新用户与周活跃 Revenue ¥1,234")
+        ax.set_xlabel("日期")
+        fig.savefig(io.BytesIO(), format="png")
+        plt.close(fig)

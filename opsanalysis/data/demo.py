@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from .demo_tables import anomalies_table, content_table, experiments_table, spend_table
 from .demo_world import (
     ACTIVITY,
     AGE_BANDS,
@@ -39,21 +40,20 @@ from .demo_world import (
     BROWSE_P,
     BUY_EVENTS,
     BUY_PER_ACTIVE_DAY,
-    CAC,
     CHANNELS,
+    CHECKOUT_LIFT,
+    CHECKOUT_RAMP_DAYS,
     CITIES,
     CITY_P,
     CONTENT_EVENTS,
-    CONTENT_TYPES,
     DECAY_DAYS,
     DOW_FACTOR,
     EV,
     EVENT_NAMES,
     EVENTS_PER_SESSION,
     FLOOR,
-    KOC_COST,
     MESSAGE_DROP,
-    PUSH_COST,
+    ONBOARDING_LOST_SHARE,
     SHARE_KEPT,
     SIGNUP_SPIKE,
     SPEND_MU,
@@ -65,16 +65,12 @@ from .demo_world import (
     epoch,
     hours,
     plan_world,
-    week_label,
 )
 
 __all__: list[str] = []  # used by the CLI and the tests; nothing is re-exported
 
 DEFAULT_END = date(2025, 11, 23)  # a Sunday: the last day of ISO week 2025-W47
 BLOCK_USERS = 20_000
-CHECKOUT_LIFT = 1.30
-CHECKOUT_RAMP_DAYS = 21  # the checkout experiment's rollout reaches everyone over 3 weeks
-ONBOARDING_LOST_SHARE = 0.15
 
 
 @dataclass(frozen=True)
@@ -318,104 +314,6 @@ def _simulate_block(
     }
 
 
-def _content_table(world: World) -> pd.DataFrame:
-    rng = np.random.default_rng([world.seed, 2])
-    k = int(world.content_count.sum())
-    day = np.repeat(np.arange(world.days), world.content_count)
-    kind = world.content_type
-    hour = np.where(kind == 2, 20, rng.choice([8, 12, 18, 20], k))
-    published = epoch(world.start) + day * 86400 + hour * 3600 + rng.integers(0, 1800, k)
-    touch = rng.choice(len(TOUCHPOINTS), k, p=[0.3, 0.25, 0.15, 0.25, 0.05])
-    return pd.DataFrame(
-        {
-            "content_id": np.arange(k, dtype=np.int64) + 1,
-            "published_at": published.astype("datetime64[s]").astype("datetime64[us]"),
-            "type": np.array(CONTENT_TYPES, dtype=object)[kind],
-            "title": [f"{CONTENT_TYPES[c].title()} #{i + 1}" for i, c in enumerate(kind)],
-            "touchpoint": np.array(TOUCHPOINTS, dtype=object)[touch],
-        }
-    )
-
-
-def _spend_table(world: World) -> pd.DataFrame:
-    rng = np.random.default_rng([world.seed, 3])
-    counts = np.zeros((world.days, len(CHANNELS)))
-    np.add.at(counts, (world.signup_day, world.channel), 1)
-    cost = counts * CAC[None, :] * rng.lognormal(0, 0.15, counts.shape)
-    dates = pd.to_datetime([world.start + timedelta(days=i) for i in range(world.days)])
-    day_values = dates.values.astype("datetime64[D]")
-    by_channel = pd.DataFrame(
-        {
-            "date": np.repeat(day_values, len(CHANNELS)),
-            "channel": np.tile(CHANNELS, world.days),
-            "campaign_id": None,
-            "amount": np.round(cost.ravel(), 2),
-        }
-    )
-    # campaigns: a small daily cost per weekly push, and the planted KOC day
-    names = campaign_names(world)
-    camp = campaign_of_day(world, np.arange(world.days))
-    amount = PUSH_COST * rng.lognormal(0, 0.1, world.days)
-    amount[world.spike_day] += KOC_COST
-    by_campaign = pd.DataFrame(
-        {
-            "date": day_values,
-            "channel": None,
-            "campaign_id": np.array(names, dtype=object)[camp],
-            "amount": np.round(amount, 2),
-        }
-    )
-    return pd.concat([by_channel, by_campaign], ignore_index=True)
-
-
-def _anomalies_table(world: World) -> pd.DataFrame:
-    """The planted anomalies, as kpi_monitor names them: the campaign day's signups and the
-    community-message drop."""
-    return pd.DataFrame(
-        {
-            "period": [
-                week_label(world, world.spike_day),
-                week_label(world, world.message_drop[0]),
-            ],
-            "metric": ["new_users", "community_messages"],
-            "direction": ["up", "down"],
-        }
-    )
-
-
-def _experiments_table(world: World) -> pd.DataFrame:
-    truth = {
-        "exp_checkout_copy": (
-            "New checkout-page copy",
-            "treatment multiplies the daily chance of a purchase after assignment by "
-            f"{CHECKOUT_LIFT}",
-            "running",
-        ),
-        "exp_push_time": ("Evening instead of noon push", "no effect", "stopped"),
-        "exp_onboarding": (
-            "New onboarding flow for new users",
-            f"no effect; {ONBOARDING_LOST_SHARE:.0%} of treatment assignments were never logged "
-            "(sample-ratio mismatch)",
-            "running",
-        ),
-    }
-    rows = []
-    for exp_id, (first, last) in world.experiments.items():
-        name, effect, status = truth[exp_id]
-        rows.append(
-            {
-                "experiment_id": exp_id,
-                "name": name,
-                "start_date": world.start + timedelta(days=first),
-                "end_date": world.start + timedelta(days=last),
-                "status": status,
-                "expected_split": "control 0.5, treatment 0.5",
-                "true_effect": effect,
-            }
-        )
-    return pd.DataFrame(rows)
-
-
 _DDL = {
     "users": (
         "user_id BIGINT, registered_at TIMESTAMP, channel VARCHAR, city VARCHAR, age_band VARCHAR"
@@ -488,10 +386,10 @@ def make_demo_data(
                 con.unregister("oa_block")
                 rows[name] = rows.get(name, 0) + table.num_rows
         for name, frame in (
-            ("content", _content_table(world)),
-            ("spend", _spend_table(world)),
-            ("demo_experiments", _experiments_table(world)),
-            ("demo_anomalies", _anomalies_table(world)),
+            ("content", content_table(world)),
+            ("spend", spend_table(world)),
+            ("demo_experiments", experiments_table(world)),
+            ("demo_anomalies", anomalies_table(world)),
         ):
             con.register("oa_frame", frame)
             con.execute(f"CREATE TABLE {name} AS SELECT * FROM oa_frame")

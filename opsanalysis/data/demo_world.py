@@ -56,6 +56,13 @@ CITY_P = np.array([0.14, 0.12, 0.10, 0.09, 0.09, 0.07, 0.06, 0.33])
 AGE_BANDS = ["18-24", "25-34", "35-44", "45+"]
 AGE_P = np.array([0.24, 0.42, 0.22, 0.12])
 CONTENT_TYPES = ["article", "video", "live"]
+
+# experiments with known truths: the checkout copy multiplies the daily chance of a purchase
+# after assignment (rolled out to everyone over three weeks); the onboarding flow loses a
+# share of its treatment assignments (a sample-ratio mismatch)
+CHECKOUT_LIFT = 1.30
+CHECKOUT_RAMP_DAYS = 21
+ONBOARDING_LOST_SHARE = 0.15
 CONTENT_TYPE_P = [0.6, 0.3, 0.1]
 # of the share events drawn for an item, the share kept by type (the rest are plain reads):
 # videos are shared most, live sessions least

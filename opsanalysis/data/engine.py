@@ -240,3 +240,20 @@ def elapsed_between(earlier: Any, later: Any, tz: str) -> pd.Timedelta:
         return ts.tz_localize(tz, ambiguous=True, nonexistent="shift_forward").tz_convert("UTC")
 
     return instant(later) - instant(earlier)
+
+
+def wall_seconds(col: ibis.TimestampValue) -> ibis.IntegerValue:
+    """Seconds from 1970-01-01 00:00 to the wall-clock timestamp ``col``, read as written.
+
+    The same number on every engine: ``epoch_seconds()`` reads a time-zone-less timestamp as
+    UTC on DuckDB but in the session time zone on Spark, so differences across a
+    daylight-saving change would disagree by an hour. Subtract two of these (after
+    :func:`elapsed_clock`) for a duration.
+    """
+    days = col.date().delta(ibis.date(1970, 1, 1), unit="day").cast("int64")
+    return (
+        days * 86400
+        + col.hour().cast("int64") * 3600
+        + col.minute().cast("int64") * 60
+        + col.second().cast("int64")
+    )

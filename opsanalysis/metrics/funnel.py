@@ -18,7 +18,14 @@ import numpy as np
 import pandas as pd
 
 from ..data._checks import check_one_of
-from ..data.engine import active_events, day_range, elapsed_clock, on_days, paid_orders
+from ..data.engine import (
+    active_events,
+    day_range,
+    elapsed_clock,
+    on_days,
+    paid_orders,
+    wall_seconds,
+)
 from ..data.source import as_source
 from ..exceptions import ParamsError
 
@@ -341,7 +348,7 @@ def _count(
     for i in range(1, n + 1):
         aggs[f"n{i}"] = (users.reached >= i).ifelse(1, 0).sum()
         if i > 1:
-            secs = users[f"t_{i}"].epoch_seconds() - users[f"t_{i - 1}"].epoch_seconds()
+            secs = wall_seconds(users[f"t_{i}"]) - wall_seconds(users[f"t_{i - 1}"])
             secs = (users.reached >= i).ifelse(secs, ibis.null("int64")).cast("float64")
             aggs[f"m{i}"] = secs.quantile(0.5)
             aggs[f"q{i}"] = secs.quantile(0.9)

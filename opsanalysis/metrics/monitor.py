@@ -15,7 +15,14 @@ import ibis
 import numpy as np
 import pandas as pd
 
-from ..data.engine import active_days, elapsed_clock, on_days, paid_orders, period_start
+from ..data.engine import (
+    active_days,
+    elapsed_clock,
+    on_days,
+    paid_orders,
+    period_start,
+    wall_seconds,
+)
 from ..data.periods import (
     Period,
     latest_complete_period,
@@ -251,7 +258,7 @@ def _response_by_period(src: Source, starts: list[date], kind: str, hi: date) ->
         return elapsed_clock(col, tz, lo, horizon)
 
     given = j.first_response_at.notnull() & (j.first_response_at < j.cutoff)
-    secs = clock(j.first_response_at).epoch_seconds() - clock(j.created_at).epoch_seconds()
+    secs = wall_seconds(clock(j.first_response_at)) - wall_seconds(clock(j.created_at))
     over = clock(j.created_at) + ibis.interval(seconds=int(within)) <= clock(j.cutoff)
     out = src.execute(
         j.group_by(j.p).aggregate(

@@ -23,6 +23,7 @@ from ..data.engine import (
     on_days,
     period_index,
     period_start,
+    wall_seconds,
 )
 from ..data.periods import period_start_date, shift_start
 from ..data.source import Source, as_source
@@ -374,7 +375,7 @@ def new_user_retention(
             first_reg = src.execute(members.registered_at.min())
             first = end_d if first_reg is None or pd.isna(first_reg) else as_date(first_reg)
         t = elapsed_clock(j.t, tz, first, end_d)
-        secs = t.epoch_seconds() - elapsed_clock(j.registered_at, tz, first, end_d).epoch_seconds()
+        secs = wall_seconds(t) - wall_seconds(elapsed_clock(j.registered_at, tz, first, end_d))
         n = (secs / 86400).floor().cast("int64")
     hits = j.select("c", *cols, "user_id", n=n).filter(lambda t: t.n.isin(list(days))).distinct()
     counts = src.execute(hits.group_by(["c", *cols, "n"]).aggregate(retained_users=hits.count()))

@@ -13,7 +13,7 @@ import ibis
 import numpy as np
 import pandas as pd
 
-from ..data.engine import day_range, elapsed_clock, midnight, on_days
+from ..data.engine import day_range, elapsed_clock, midnight, on_days, wall_seconds
 from ..data.source import as_source
 from ..exceptions import ParamsError
 from .funnel import parse_window
@@ -95,7 +95,7 @@ def service_levels(
         return elapsed_clock(col, tz, lo, horizon)
 
     given = t.first_response_at.notnull() & (t.first_response_at < ibis.literal(cutoff))
-    secs = clock(t.first_response_at).epoch_seconds() - clock(t.created_at).epoch_seconds()
+    secs = wall_seconds(clock(t.first_response_at)) - wall_seconds(clock(t.created_at))
     secs = given.ifelse(secs, ibis.null("int64")).cast("float64")
     limit = window.total_seconds()
     over = clock(t.created_at) + ibis.interval(seconds=int(limit)) <= clock(ibis.literal(cutoff))

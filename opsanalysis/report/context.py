@@ -72,6 +72,11 @@ class ReportContext:
         label = "" if self.period.kind == "day" else f"<strong>{self.period.label}</strong> "
         sub = f"{label}({dates})" + (f" · {html.escape(company, quote=False)}" if company else "")
         self._html(f"<h1>{html.escape(title, quote=False)}</h1>\n<p>{sub}</p>")
+        if self.language == "zh":
+            from .plotting import _cjk_font
+
+            if _cjk_font() is None:  # said once, at the top: charts keep English labels
+                self._html(f"<p class='oa-note'>{html.escape(text('no_cjk_font', 'zh'))}</p>")
 
     def heading(self, key: str) -> None:
         self._display_markdown(f"## {section(key, self.language)}")

@@ -189,6 +189,13 @@ def format_pct(value: float, signed: bool = True) -> str:
 # Sentences and short texts of the report pages, as templates filled with str.format
 
 TEXT: dict[str, dict[str, str]] = {
+    "no_cjk_font": {
+        "en": "",
+        "zh": (
+            "注：本机未安装中文字体，图表暂用英文标签"
+            "（Debian/Ubuntu：apt-get install fonts-noto-cjk）。"
+        ),
+    },
     "section_needs": {
         "en": "This section is left out: the data source has no table",
         "zh": "本节略过：数据源中没有以下数据表",

@@ -5,7 +5,9 @@ Each takes a tidy DataFrame and ``ax=None`` and returns the Axes it drew on.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
+from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -44,16 +46,43 @@ _CJK_FONTS = [
 ]
 
 
+# file names of CJK fonts: Noto / Source Han (Debian fonts-noto-cjk), WenQuanYi, Windows and
+# macOS fonts
+_CJK_FILES = re.compile(r"NotoSansCJK|NotoSansSC|SourceHanSans|wqy|simhei|msyh|PingFang", re.I)
+
+
 @lru_cache(maxsize=1)
 def _cjk_font() -> str | None:
+    """The family name of an installed CJK font, registered with matplotlib; None without one.
+
+    A font installed after matplotlib built its cache, or the SC face of a ``.ttc`` collection,
+    is not in the cache: such files are found on disk and registered with ``addfont``.
+    """
     names = {f.name for f in font_manager.fontManager.ttflist}
-    return next((n for n in _CJK_FONTS if n in names), None)
+    known = next((n for n in _CJK_FONTS if n in names), None)
+    if known:
+        return known
+    for path in sorted(font_manager.findSystemFonts(), key=lambda p: ("Bold" in p, p)):
+        if not _CJK_FILES.search(Path(path).name):
+            continue
+        try:
+            font_manager.fontManager.addfont(path)
+            return str(font_manager.FontProperties(fname=path).get_name())
+        except (OSError, RuntimeError, ValueError):  # unreadable font file: try the next
+            continue
+    return None
 
 
 def chart_language(language: str) -> str:
-    """The language charts can be labelled in: Chinese only when a CJK font is installed."""
-    if language == "zh" and _cjk_font():
-        plt.rcParams["font.sans-serif"] = [_cjk_font(), *plt.rcParams["font.sans-serif"]]
+    """The language charts can be labelled in: Chinese only when a CJK font is installed.
+
+    With one, Latin text keeps DejaVu Sans and every other glyph falls back to the CJK font
+    (``font.family`` is a fallback list); without one, charts keep English labels rather than
+    drawing empty boxes (the report says so once).
+    """
+    font = _cjk_font() if language == "zh" else None
+    if font:
+        plt.rcParams["font.family"] = ["DejaVu Sans", font]
         return "zh"
     return "en"
 
