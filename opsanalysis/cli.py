@@ -57,6 +57,7 @@ def _report(args: argparse.Namespace) -> int:
         source=args.source,
         out=args.out,
         extra=extra,
+        language=args.language,
     )
     print(path.resolve())
     return 0
@@ -118,6 +119,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     rep.add_argument("--out", default="reports", help="output folder (default reports/)")
     rep.add_argument("--experiment", default=None, help="experiment: the experiment_id to read out")
+    rep.add_argument(
+        "--language", choices=["en", "zh"], default=None, help="en or zh (default: params)"
+    )
     rep.add_argument(
         "--export-dir",
         default=None,

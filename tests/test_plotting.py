@@ -73,3 +73,8 @@ def test_chinese_chart_labels_draw_with_a_cjk_font():
         ax.set_xlabel("日期")
         fig.savefig(io.BytesIO(), format="png")
         plt.close(fig)
+        # the report's charts: titles and labels from the zh labels
+        axes = oa.plot_kpi_trends(_daily(), ["dau", "revenue"], period="2025-W47", language="zh")
+        assert axes.flat[0].get_title() == "日活跃用户"
+        axes.flat[0].figure.savefig(io.BytesIO(), format="png")
+        plt.close("all")

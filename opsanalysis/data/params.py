@@ -420,6 +420,12 @@ def _validate_sections(raw: dict[str, Any], where: str) -> None:
     check_number(raw, f"{e}.prior_sd", where, low=0, open_low=True, optional=True)
 
 
+def with_language(params: Params, language: str) -> Params:
+    """The same params with ``language`` (en or zh) instead of theirs."""
+    check_one_of("language", language, LANGUAGES)
+    return Params({**params.raw, "language": language}, params.path)
+
+
 def load_params(params: str | Path | Mapping[str, Any] | Params | None = None) -> Params:
     """Load params from a YAML file, a dict, or nothing (the defaults).
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..data.params import Params, load_params
+from ..data.params import Params, load_params, with_language
 from ..data.periods import Period, latest_complete_period, parse_period
 from ..data.source import Source, connect
 from .display import (
@@ -230,10 +230,12 @@ def open_report(
     period: str | None = None,
     params: str | Path | dict[str, Any] | None = None,
     source: str | None = None,
+    language: str | None = None,
 ) -> ReportContext:
     """Open the source and resolve the period for a report notebook.
 
     Empty strings count as None, so a Papermill parameter can be left at its default.
+    ``language`` (en or zh) overrides the params language.
     The period defaults to the latest complete one of ``kind`` in the data.
     """
     import matplotlib
@@ -241,6 +243,8 @@ def open_report(
     _inline_charts()
     matplotlib.rcParams["figure.dpi"] = 110
     p = load_params(params or None)
+    if language:
+        p = with_language(p, language)
     src = connect(source or None, params=p)
     if period:
         per = parse_period(period)

@@ -62,15 +62,18 @@ def _cjk_font() -> str | None:
     known = next((n for n in _CJK_FONTS if n in names), None)
     if known:
         return known
+    found = None
     for path in sorted(font_manager.findSystemFonts(), key=lambda p: ("Bold" in p, p)):
         if not _CJK_FILES.search(Path(path).name):
             continue
-        try:
+        try:  # every face (regular and bold titles) of the family, named by the first
             font_manager.fontManager.addfont(path)
-            return str(font_manager.FontProperties(fname=path).get_name())
+            name = str(font_manager.FontProperties(fname=path).get_name())
         except (OSError, RuntimeError, ValueError):  # unreadable font file: try the next
             continue
-    return None
+        found = found or name
+    names = {f.name for f in font_manager.fontManager.ttflist}  # a .ttc adds all its faces
+    return next((n for n in _CJK_FONTS if n in names), found)
 
 
 def chart_language(language: str) -> str:
@@ -83,6 +86,9 @@ def chart_language(language: str) -> str:
     font = _cjk_font() if language == "zh" else None
     if font:
         plt.rcParams["font.family"] = ["DejaVu Sans", font]
+        # seaborn's styles ask for the generic "sans-serif": give it the same fallback
+        rest = [f for f in plt.rcParams["font.sans-serif"] if f not in ("DejaVu Sans", font)]
+        plt.rcParams["font.sans-serif"] = ["DejaVu Sans", font, *rest]
         return "zh"
     return "en"
 
@@ -141,6 +147,7 @@ def plot_kpi_trends(
 ) -> np.ndarray:
     """Small multiples of :func:`plot_kpi_trend`, two per row; returns the array of Axes."""
     metrics = metrics or list(dict.fromkeys(daily["metric"]))
+    chart_language(language)  # fonts first: the axes take them when they are made
     rows = (len(metrics) + 1) // 2
     fig, axes = plt.subplots(rows, 2, figsize=(11, 3.2 * rows), squeeze=False)
     for ax, metric in zip(axes.flat, metrics, strict=False):

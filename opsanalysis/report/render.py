@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..data._io import atomic_output, remove_stale, temp_dir_prefix
-from ..data.params import load_params
+from ..data.params import load_params, with_language
 from ..data.periods import latest_complete_period, parse_period
 from ..data.source import DEFAULT_SOURCE, connect
 from ..exceptions import ReportError
@@ -260,6 +260,7 @@ def render_report(
     source: str | None = None,
     out: str | Path = "reports",
     extra: dict[str, Any] | None = None,
+    language: str | None = None,
 ) -> Path:
     """Render a standard report (``weekly``, ``rfm``) to ``<out>/<kind>/<period>.html``.
 
@@ -280,6 +281,8 @@ def render_report(
         raise ReportError(f"--out {out.name!r} is a file; give a folder for the reports.")
     params_path = Path(params) if params else find_project_file("params", params_name)
     p = load_params(params_path)
+    if language:
+        p = with_language(p, language)
     source_arg = str(source or p.source or DEFAULT_SOURCE)
     if "://" not in source_arg:
         source_arg = str(Path(source_arg).resolve())
@@ -298,6 +301,7 @@ def render_report(
             "period": per.label,
             "params_file": str(params_path.resolve()),
             "source": source_arg,
+            "language": p.language,
             **(extra or {}),
         },
         title=f"{kind} report {per.label}",
