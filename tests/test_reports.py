@@ -338,3 +338,22 @@ def test_weekly_report_loads_nothing_from_the_network(weekly_html):
     assert not URL.search(page), URL.search(page)
     assert "<script" not in page  # no require.js, MathJax, mermaid or widget manager
     assert page.count("data:image/png;base64,") >= 4  # the charts are inside the file
+
+
+def test_weekly_report_has_contents_and_a_provenance_stamp(weekly_html, tiny_demo):
+    page = weekly_html.read_text(encoding="utf-8")
+    targets = re.findall(r"<li><a href='#(oa-[\w-]+)'>", page)
+    assert len(targets) >= 10
+    ids = set(re.findall(r"<h2 id=\"(oa-[\w-]+)\"|<h2 id='(oa-[\w-]+)'", page))
+    ids = {a or b for a, b in ids}
+    assert set(targets) == ids  # every link resolves, every section is listed
+    stamp = _text(page[page.index("oa-stamp-field") - 40 :])
+    for field in ("Period 2025-W47", "Version opsanalysis", "Params hash", "Data fingerprint"):
+        assert field in stamp
+    assert "Source DuckDB file demo.duckdb" in stamp and "events" in stamp
+    assert str(tiny_demo.parent) not in page  # never a path
+    # the fingerprint is a hash of the tables' rows and latest times: the same data, the same
+    from opsanalysis.report.stamp import data_fingerprint
+
+    _, fingerprint = data_fingerprint(oa.connect(str(tiny_demo)))
+    assert f"Data fingerprint</b> {fingerprint}" in page

@@ -71,7 +71,11 @@ class ReportContext:
         )
         label = "" if self.period.kind == "day" else f"<strong>{self.period.label}</strong> "
         sub = f"{label}({dates})" + (f" · {html.escape(company, quote=False)}" if company else "")
-        self._html(f"<h1>{html.escape(title, quote=False)}</h1>\n<p>{sub}</p>")
+        self._html(
+            f"<h1>{html.escape(title, quote=False)}</h1>\n<p>{sub}</p>\n"
+            f"<nav class='oa-toc' data-title='{html.escape(text('contents', self.language))}'>"
+            "</nav>"
+        )
         if self.language == "zh":
             from .plotting import _cjk_font
 
@@ -79,7 +83,9 @@ class ReportContext:
                 self._html(f"<p class='oa-note'>{html.escape(text('no_cjk_font', 'zh'))}</p>")
 
     def heading(self, key: str) -> None:
-        self._display_markdown(f"## {section(key, self.language)}")
+        """A section heading (``h2`` with a stable id); the page's table of contents lists it."""
+        title = html.escape(section(key, self.language), quote=False)
+        self._html(f"<h2 id='oa-{html.escape(key)}'>{title}</h2>")
 
     def section(self, key: str, needs: tuple[str, ...] | list[str] = ()) -> bool:
         """Start section ``key``; True when the source has every table in ``needs``.
@@ -206,6 +212,11 @@ class ReportContext:
                 )
             ]
         )
+        from .. import __version__
+        from .stamp import make_stamp, stamp_html
+
+        stamp = make_stamp(self.source, self.period.label, __version__)
+        self._html(stamp_html(stamp, lang))
 
 
 def _inline_code(escaped: str) -> str:

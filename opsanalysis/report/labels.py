@@ -189,6 +189,13 @@ def format_pct(value: float, signed: bool = True) -> str:
 # Sentences and short texts of the report pages, as templates filled with str.format
 
 TEXT: dict[str, dict[str, str]] = {
+    "stamp_period": {"en": "Period", "zh": "周期"},
+    "stamp_generated": {"en": "Generated", "zh": "生成时间"},
+    "stamp_version": {"en": "Version", "zh": "版本"},
+    "stamp_params": {"en": "Params hash", "zh": "参数哈希"},
+    "stamp_fingerprint": {"en": "Data fingerprint", "zh": "数据指纹"},
+    "stamp_source": {"en": "Source", "zh": "数据源"},
+    "contents": {"en": "Contents", "zh": "目录"},
     "no_cjk_font": {
         "en": "",
         "zh": (

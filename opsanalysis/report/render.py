@@ -130,6 +130,21 @@ def _without_css_comments(page: str) -> str:
     return _STYLE.sub(lambda m: m.group(1) + _CSS_COMMENT.sub("", m.group(2)) + m.group(3), page)
 
 
+_H2 = re.compile(r"<h2 id=['\"](oa-[\w-]+)['\"]>(.*?)</h2>", re.DOTALL)
+_TOC = re.compile(r"<nav class=['\"]oa-toc['\"] data-title=['\"]([^'\"]*)['\"]></nav>")
+
+
+def _with_contents(page: str) -> str:
+    """Fill the title block's empty table of contents with a link to every section heading
+    (the headings' texts are already escaped where they entered the page)."""
+    links = "".join(f"<li><a href='#{key}'>{title}</a></li>" for key, title in _H2.findall(page))
+    return _TOC.sub(
+        lambda m: f"<nav class='oa-toc'><b>{m.group(1)}</b><ol>{links}</ol></nav>" if links else "",
+        page,
+        count=1,
+    )
+
+
 def _atomic_write(path: Path, text: str) -> None:
     with atomic_output(path) as tmp:
         tmp.write_text(text, encoding="utf-8")
@@ -234,7 +249,7 @@ def render(
     body, _ = exporter.from_notebook_node(
         nb, resources={"metadata": {"name": title or output_html.stem}}
     )
-    _atomic_write(output_html, _without_css_comments(body))
+    _atomic_write(output_html, _with_contents(_without_css_comments(body)))
     if keep_notebook:
         _atomic_write(output_html.with_suffix(".ipynb"), nbformat.writes(nb))
     return output_html
