@@ -59,8 +59,37 @@ def _report(args: argparse.Namespace) -> int:
         extra=extra,
         language=args.language,
     )
+    if args.kind != "experiment":  # the catalogue lists the periodic reports
+        from .report.batch import update_after_render
+        from .report.render import REPORT_KINDS, find_project_file
+
+        params = args.params or find_project_file("params", REPORT_KINDS[args.kind][2])
+        update_after_render(Path(args.out), args.kind, path.stem, params, None)
     print(path.resolve())
     return 0
+
+
+def _batch(args: argparse.Namespace) -> int:
+    from .report.batch import render_batch
+
+    result = render_batch(
+        args.kind,
+        first=args.first,
+        last=args.last,
+        jobs=args.jobs,
+        force=args.force,
+        source=args.source,
+        params=args.params,
+        out=args.out,
+        language=args.language,
+    )
+    print(
+        f"{len(result.rendered)} rendered, {len(result.skipped)} unchanged (skipped), "
+        f"{len(result.failed)} failed; catalogue: {Path(args.out, 'index.html').resolve()}"
+    )
+    for key, error in sorted(result.failed.items()):
+        print(f"  failed {key}: {error}", file=sys.stderr)
+    return 1 if result.failed else 0
 
 
 def _export(args: argparse.Namespace) -> int:
@@ -128,6 +157,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="rfm only: write CSV lists of the params rfm.export_segments to this folder",
     )
     rep.set_defaults(func=_report)
+
+    bat = sub.add_parser("batch", help="render a report for every period of a range")
+    bat.add_argument("kind", choices=["weekly", "rfm"], help="which report")
+    bat.add_argument("--from", dest="first", required=True, help="first period, e.g. 2025-W40")
+    bat.add_argument("--to", dest="last", required=True, help="last period, e.g. 2025-W47")
+    bat.add_argument("--jobs", type=int, default=1, help="reports rendered at once (default 1)")
+    bat.add_argument("--force", action="store_true", help="render even unchanged reports")
+    bat.add_argument("--source", default=None)
+    bat.add_argument("--params", default=None)
+    bat.add_argument("--out", default="reports", help="output folder (default reports/)")
+    bat.add_argument("--language", choices=["en", "zh"], default=None)
+    bat.set_defaults(func=_batch)
 
     exp = sub.add_parser("export", help="write a user list to CSV for campaign tools")
     exp.add_argument("what", choices=["at-risk"], help="which list")

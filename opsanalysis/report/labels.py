@@ -189,6 +189,12 @@ def format_pct(value: float, signed: bool = True) -> str:
 # Sentences and short texts of the report pages, as templates filled with str.format
 
 TEXT: dict[str, dict[str, str]] = {
+    "catalogue_title": {"en": "Reports", "zh": "报告目录"},
+    "catalogue_period": {"en": "Period", "zh": "周期"},
+    "catalogue_generated": {"en": "Generated", "zh": "生成时间"},
+    "catalogue_status": {"en": "Status", "zh": "状态"},
+    "catalogue_ok": {"en": "ok", "zh": "正常"},
+    "catalogue_failed": {"en": "failed", "zh": "失败"},
     "stamp_period": {"en": "Period", "zh": "周期"},
     "stamp_generated": {"en": "Generated", "zh": "生成时间"},
     "stamp_version": {"en": "Version", "zh": "版本"},
