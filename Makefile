@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 DEMO   := data/demo.duckdb
 
-.PHONY: report test install install-dev demo lint bench clean
+.PHONY: report test install install-dev demo lint bench clean lab
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,10 @@ demo: $(DEMO)
 ## Set up, create the demo data if missing, render the latest weekly report, print its path
 report: $(VENV)/.installed $(DEMO)
 	$(PY) -m opsanalysis report weekly
+
+## Start JupyterLab on the project's environment with the demo data and the explore notebook
+lab: $(VENV)/.installed $(DEMO)
+	$(VENV)/bin/jupyter lab notebooks/explore.ipynb
 
 ## Set up with the dev extras and run the tests (DuckDB and PySpark)
 test: $(VENV)/.installed-dev

@@ -84,3 +84,32 @@ def test_ctrl_c_stops_a_render_with_one_line_and_leaves_nothing(tiny_demo, tmp_p
     assert err == "opsanalysis: interrupted; no partial output was left in place.\n"
     assert not [p for p in out.rglob("*") if p.is_file()]
     assert not list(work.glob(f"oa-render-{proc.pid}-*"))
+
+
+@pytest.mark.slow
+def test_kill_9_leaves_no_partial_report_and_the_next_render_cleans_up(tiny_demo, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import tempfile
+    import time
+    from pathlib import Path
+
+    out = tmp_path / "out"
+    page = out / "weekly" / "2025-W47.html"
+    cmd = [sys.executable, "-m", "opsanalysis", "report", "weekly", "--source", str(tiny_demo)]
+    proc = subprocess.Popen([*cmd, "--out", str(out)], stderr=subprocess.DEVNULL)
+    work = Path(tempfile.gettempdir())
+    deadline = time.time() + 60
+    while not list(work.glob(f"oa-render-{proc.pid}-*")) and time.time() < deadline:
+        time.sleep(0.2)
+    time.sleep(1.5)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert not page.exists()  # never a partial report at the report path
+    left = list(work.glob(f"oa-render-{proc.pid}-*"))
+    # the next render removes what the killed one could not, and writes the report
+    assert main([*cmd[3:], "--out", str(out)]) == 0
+    assert page.exists() and not any(p.exists() for p in left)
+    assert not [p for p in page.parent.iterdir() if p.name.endswith(".tmp")]

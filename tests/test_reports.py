@@ -357,3 +357,21 @@ def test_weekly_report_has_contents_and_a_provenance_stamp(weekly_html, tiny_dem
 
     _, fingerprint = data_fingerprint(oa.connect(str(tiny_demo)))
     assert f"Data fingerprint</b> {fingerprint}" in page
+
+
+def test_explore_notebook_runs_on_the_demo(tiny_demo, tmp_path):
+    import papermill as pm
+
+    nb = find_project_file("notebooks", "explore.ipynb")
+    pm.execute_notebook(
+        str(nb),
+        str(tmp_path / "explore.ipynb"),
+        parameters={"source": str(tiny_demo)},
+        cwd=str(nb.parents[1]),
+        progress_bar=False,
+    )
+    done = nbformat.read(tmp_path / "explore.ipynb", as_version=4)
+    errors = [o for c in done.cells for o in c.get("outputs", []) if o["output_type"] == "error"]
+    assert not errors
+    code = [c for c in json.loads(nb.read_text())["cells"] if c["cell_type"] == "code"]
+    assert all(not c["outputs"] for c in code)  # committed without outputs
