@@ -375,3 +375,14 @@ def test_explore_notebook_runs_on_the_demo(tiny_demo, tmp_path):
     assert not errors
     code = [c for c in json.loads(nb.read_text())["cells"] if c["cell_type"] == "code"]
     assert all(not c["outputs"] for c in code)  # committed without outputs
+
+
+def test_rfm_lists_go_beside_the_report_and_are_linked(tiny_demo, tmp_path):
+    out = tmp_path / "out"
+    assert main(["report", "rfm", "--source", str(tiny_demo), "--out", str(out)]) == 0
+    page = (out / "rfm" / "2025-W47.html").read_text(encoding="utf-8")
+    links = re.findall(r"<a href='(2025-W47-lists/[\w.-]+\.csv)'>", page)
+    assert len(links) >= 2
+    for link in links:
+        assert (out / "rfm" / link).exists()  # the link resolves from the report's folder
+    assert str(tmp_path) not in page

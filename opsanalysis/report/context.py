@@ -185,17 +185,22 @@ class ReportContext:
             self.show_findings([text("no_lists", lang)])
             return
         labels = self.segment_labels()
-        lines = [
-            text(
-                "list_written" if row.path else "list_empty",
-                lang,
-                name=labels.get(row.segment, row.segment),
-                users=row.users,
-                path=Path(row.path).name if row.path else "",
+        items = []
+        for row in exported.itertuples(index=False):
+            name = labels.get(row.segment, row.segment)
+            if not row.path:
+                items.append(html.escape(text("list_empty", lang, name=name)))
+                continue
+            line = html.escape(
+                text("list_written", lang, name=name, users=row.users, path="@@file@@")
             )
-            for row in exported.itertuples(index=False)
-        ]
-        self.show_findings(lines)
+            file = Path(row.path)
+            shown = html.escape(file.name)
+            if file.parent.name.endswith("-lists"):  # beside the report: a relative link
+                href = html.escape(f"{file.parent.name}/{file.name}", quote=True)
+                shown = f"<a href='{href}'>{shown}</a>"
+            items.append(line.replace("`@@file@@`", f"<code>{shown}</code>"))
+        self._html("<ul class='oa-findings'>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>")
 
     def show_data_notes(self) -> None:
         lang = self.language

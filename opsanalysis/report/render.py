@@ -309,6 +309,10 @@ def render_report(
         per = latest_complete_period(src.last_timestamp(), period_kind)
     name = safe_file_name((extra or {}).get("experiment") or per.label)
     target = out / kind / f"{name}.html"
+    extra = dict(extra or {})
+    if kind == "rfm" and not extra.get("export_dir"):
+        # user lists go beside the report (linked from it, never into it)
+        extra["export_dir"] = str((out / kind / f"{name}-lists").resolve())
     return render(
         find_project_file("notebooks", nb_name),
         target,
