@@ -381,7 +381,7 @@ def test_rfm_lists_go_beside_the_report_and_are_linked(tiny_demo, tmp_path):
     out = tmp_path / "out"
     assert main(["report", "rfm", "--source", str(tiny_demo), "--out", str(out)]) == 0
     page = (out / "rfm" / "2025-W47.html").read_text(encoding="utf-8")
-    links = re.findall(r"<a href='(2025-W47-lists/[\w.-]+\.csv)'>", page)
+    links = re.findall(r"<a href=[\"'](2025-W47-lists/[\w.-]+\.csv)[\"']>", page)
     assert len(links) >= 2
     for link in links:
         assert (out / "rfm" / link).exists()  # the link resolves from the report's folder
