@@ -386,3 +386,25 @@ def test_rfm_lists_go_beside_the_report_and_are_linked(tiny_demo, tmp_path):
     for link in links:
         assert (out / "rfm" / link).exists()  # the link resolves from the report's folder
     assert str(tmp_path) not in page
+
+
+def test_chinese_weekly_report_is_complete_offline_and_stamped(tiny_demo, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    out = tmp_path / "out"
+    env = {**os.environ, "MPLBACKEND": "Agg"}  # as cron jobs and CI servers set it
+    cmd = [sys.executable, "-m", "opsanalysis", "report", "weekly", "--language", "zh"]
+    subprocess.run([*cmd, "--source", str(tiny_demo), "--out", str(out)], check=True, env=env)
+    page = (out / "weekly" / "2025-W47.html").read_text(encoding="utf-8")
+    assert "私域运营周报" in page and "本周运营概况" in page
+    assert page.count("data:image/png;base64,") >= 4  # charts present under Agg
+    assert not URL.search(page) and "<script" not in page
+    for field in ("周期", "生成时间", "版本", "参数哈希", "数据指纹", "数据源"):
+        assert f"<b>{field}</b>" in page
+    assert str(tiny_demo.parent) not in page
+    targets = re.findall(r"<li><a href='#(oa-[\w-]+)'>", page)
+    ids = {a or b for a, b in re.findall(r"<h2 id=\"(oa-[\w-]+)\"|<h2 id='(oa-[\w-]+)'", page)}
+    assert targets and set(targets) == ids
+    assert "<b>目录</b>" in page

@@ -23,17 +23,31 @@ from .labels import (
 __all__: list[str] = []  # used by report.context; nothing is re-exported
 
 
-def _table(head: list[str], rows: list[list[tuple[str, str]]], css: str) -> str:
-    """rows: cells as (text already escaped/formatted, alignment)."""
-    th = "".join(f"<th style='text-align:left'>{html.escape(h)}</th>" for h in head)
-    body = "".join(
-        "<tr>" + "".join(f"<td style='text-align:{a}'>{t}</td>" for t, a in r) + "</tr>"
-        for r in rows
+def _table(
+    head: list[str],
+    rows: list[list[tuple[str, str]]],
+    css: str,
+    colours: list[list[str]] | None = None,
+) -> str:
+    """An HTML table by pandas' Styler.
+
+    ``rows`` holds cells as (text already formatted and escaped, alignment); ``head`` plain
+    header texts (escaped here); ``colours`` an optional CSS colour per cell ("" for none).
+    """
+    cols = [f"c{i}" for i in range(len(head))]
+    frame = pd.DataFrame([[t for t, _ in r] for r in rows], columns=cols)
+    align = pd.DataFrame([[f"text-align: {a}" for _, a in r] for r in rows], columns=cols)
+    if colours is not None:
+        colour = pd.DataFrame(colours, columns=cols)
+        align = align + colour.map(lambda c: f"; color: {c}" if c else "")
+    styler = (
+        frame.style.hide(axis="index")
+        .relabel_index([html.escape(h) for h in head], axis="columns")
+        .apply(lambda _: align, axis=None)
+        .set_table_attributes(f'class="{css}" style="border-collapse:collapse"')
+        .set_table_styles([{"selector": "th", "props": "text-align: left"}])
     )
-    return (
-        f"<table class='{css}' style='border-collapse:collapse'>"
-        f"<thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>"
-    )
+    return styler.to_html()
 
 
 def kpi_table_html(overview: pd.DataFrame, language: str = "en") -> str:
@@ -42,12 +56,8 @@ def kpi_table_html(overview: pd.DataFrame, language: str = "en") -> str:
     has_target = overview["target"].notna().any()
     if has_target:
         cols.append("target_completion")
-    head = "".join(
-        f"<th style='text-align:{'left' if c == 'metric' else 'right'}'>"
-        f"{html.escape(COLUMNS[c][language])}</th>"
-        for c in cols
-    )
-    body = []
+    head = [COLUMNS[c][language] for c in cols]
+    rows, colours = [], []
     for row in overview.itertuples(index=False):
         kind = parse_period(row.period).kind
         pct = row.pct_change
@@ -56,51 +66,40 @@ def kpi_table_html(overview: pd.DataFrame, language: str = "en") -> str:
         )
         flag = " ⚠" if row.alert else ""
         cells = [
-            "<td style='text-align:left'>"
-            f"{html.escape(metric_label(row.metric, language, kind))}</td>",
-            f"<td style='text-align:right'>{format_value(row.metric, row.value)}</td>",
-            f"<td style='text-align:right'>{format_value(row.metric, row.compare_value)}</td>",
-            f"<td style='text-align:right;color:{colour}'>{format_pct(pct)}{flag}</td>",
+            (html.escape(metric_label(row.metric, language, kind)), "left"),
+            (format_value(row.metric, row.value), "right"),
+            (format_value(row.metric, row.compare_value), "right"),
+            (f"{format_pct(pct)}{flag}", "right"),
         ]
         if has_target:
             tc = row.target_completion
-            cells.append(f"<td style='text-align:right'>{'–' if tc != tc else f'{tc:.0%}'}</td>")
-        body.append("<tr>" + "".join(cells) + "</tr>")
-    return (
-        "<table class='oa-kpi' style='border-collapse:collapse;min-width:480px'>"
-        f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
-    )
+            cells.append(("–" if tc != tc else f"{tc:.0%}", "right"))
+        rows.append(cells)
+        colours.append(["", "", "", colour] + ([""] if has_target else []))
+    return _table(head, rows, "oa-kpi", colours)
 
 
 def segment_table_html(summary: pd.DataFrame, language: str = "en") -> str:
     """An HTML table of :func:`~opsanalysis.segments.segment_summary` for stakeholders."""
     cols = list(SEGMENT_COLUMNS)
-    head = "".join(
-        f"<th style='text-align:left'>{html.escape(SEGMENT_COLUMNS[c][language])}</th>"
-        for c in cols
-    )
-    body = []
+    rows = []
     for row in summary.to_dict("records"):
         cells = []
         for c in cols:
             v = row[c]
             if c in ("user_share", "revenue_share"):
-                text = "–" if v != v else f"{v:.1%}"
+                shown = "–" if v != v else f"{v:.1%}"
             elif c == "users":
-                text = f"{v:,}"
+                shown = f"{v:,}"
             elif c == "mean_monetary":
-                text = "–" if v != v else f"{CURRENCY}{v:,.0f}"
+                shown = "–" if v != v else f"{CURRENCY}{v:,.0f}"
             elif c in ("mean_recency", "mean_frequency"):
-                text = "–" if v != v else f"{v:,.1f}"
+                shown = "–" if v != v else f"{v:,.1f}"
             else:
-                text = html.escape(str(v))
-            align = "left" if c in ("label", "action") else "right"
-            cells.append(f"<td style='text-align:{align}'>{text}</td>")
-        body.append("<tr>" + "".join(cells) + "</tr>")
-    return (
-        "<table class='oa-segments' style='border-collapse:collapse'>"
-        f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
-    )
+                shown = html.escape(str(v))
+            cells.append((shown, "left" if c in ("label", "action") else "right"))
+        rows.append(cells)
+    return _table([SEGMENT_COLUMNS[c][language] for c in cols], rows, "oa-segments")
 
 
 def _num(v: float) -> str:
