@@ -122,6 +122,8 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from .report.render import REPORT_KINDS
+
     parser = argparse.ArgumentParser(prog="opsanalysis", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -159,7 +161,8 @@ def build_parser() -> argparse.ArgumentParser:
     rep.set_defaults(func=_report)
 
     bat = sub.add_parser("batch", help="render a report for every period of a range")
-    bat.add_argument("kind", choices=["weekly", "rfm"], help="which report")
+    periodic = [k for k, (period, _, _) in REPORT_KINDS.items() if period != "day"]
+    bat.add_argument("kind", choices=periodic, help="which report (every periodic report)")
     bat.add_argument("--from", dest="first", required=True, help="first period, e.g. 2025-W40")
     bat.add_argument("--to", dest="last", required=True, help="last period, e.g. 2025-W47")
     bat.add_argument("--jobs", type=int, default=1, help="reports rendered at once (default 1)")

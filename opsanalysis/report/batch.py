@@ -103,8 +103,11 @@ def render_batch(
     progress: bool = True,
 ) -> BatchResult:
     """Render ``kind`` for every period from ``first`` to ``last`` into ``<out>/<kind>/``."""
-    if kind not in REPORT_KINDS or kind == "experiment":
-        raise ReportError(f"batch renders weekly or rfm reports; got {kind!r}.")
+    periodic = [k for k, (period, _, _) in REPORT_KINDS.items() if period != "day"]
+    if kind not in periodic:
+        raise ReportError(
+            f"batch renders the periodic reports ({', '.join(periodic)}); got {kind!r}."
+        )
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise ReportError(f"--out {out.name!r} is a file; give a folder for the reports.")
