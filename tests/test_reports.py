@@ -408,3 +408,18 @@ def test_chinese_weekly_report_is_complete_offline_and_stamped(tiny_demo, tmp_pa
     ids = {a or b for a, b in re.findall(r"<h2 id=\"(oa-[\w-]+)\"|<h2 id='(oa-[\w-]+)'", page)}
     assert targets and set(targets) == ids
     assert "<b>目录</b>" in page
+
+
+def test_weekly_report_shows_the_scorecard_service_and_campaigns(weekly_html, tiny_demo):
+    text = _text(weekly_html.read_text(encoding="utf-8"))
+    for title in ("KPI scorecard", "Service levels", "Campaign cost and return"):
+        assert title in text
+    src = oa.connect(str(tiny_demo))
+    monitor = oa.kpi_monitor(src, period="2025-W47").set_index("metric")
+    assert f"New users {monitor.loc['new_users', 'value']:,.0f}" in text
+    rate = monitor.loc["response_rate", "value"]
+    assert f"48-hour response rate {rate:.1%}" in text
+    roi = oa.campaign_roi(src, start="2025-11-17", end="2025-11-23")
+    top = roi.iloc[0]
+    assert f"{top.campaign_id} ¥{top.spend:,.0f}" in text
+    assert f"1:{top.roas:.1f}" in text

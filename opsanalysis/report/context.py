@@ -17,6 +17,7 @@ from ..data.params import Params, load_params, with_language
 from ..data.periods import Period, latest_complete_period, parse_period
 from ..data.source import Source, connect
 from .display import (
+    campaign_roi_html,
     channel_quality_html,
     experiment_table_html,
     experiments_overview_html,
@@ -24,7 +25,9 @@ from .display import (
     health_html,
     kpi_table_html,
     new_user_retention_html,
+    scorecard_html,
     segment_table_html,
+    service_html,
 )
 from .labels import section, text
 from .narrative import with_verdicts
@@ -111,6 +114,15 @@ class ReportContext:
 
     def show_kpi_table(self, overview: pd.DataFrame) -> None:
         self._html(kpi_table_html(overview, self.language))
+
+    def show_scorecard(self, monitor: pd.DataFrame) -> None:
+        self._html(scorecard_html(monitor, self.language))
+
+    def show_service(self, levels: pd.DataFrame) -> None:
+        self._html(service_html(levels, self.language))
+
+    def show_campaign_roi(self, roi: pd.DataFrame) -> None:
+        self._html(campaign_roi_html(roi, self.language))
 
     @property
     def scheme(self) -> str:

@@ -11,6 +11,7 @@ from ..data.periods import parse_period
 from .labels import (
     COLUMNS,
     CURRENCY,
+    METRICS,
     SEGMENT_COLUMNS,
     TABLE_HEADS,
     WORDS,
@@ -267,3 +268,78 @@ def funnel_html(result: pd.DataFrame, language: str = "en") -> str:
         for r in result.to_dict("records")
     ]
     return _table(head, rows, "oa-funnel")
+
+
+_STATUS_COLOUR = {"anomaly": "#cf222e", "watch": "#9a6700", "ok": "#1a7f37"}
+
+
+def scorecard_html(monitor: pd.DataFrame, language: str = "en") -> str:
+    """:func:`~opsanalysis.metrics.monitor.kpi_monitor` as the scorecard table."""
+    rows, colours = [], []
+    for r in monitor.to_dict("records"):
+        kind = parse_period(r["period"]).kind
+        low, high = r["low"], r["high"]
+        if METRICS.get(r["metric"], {}).get("unit", "count") == "count" and low == low:
+            low, high = round(low), round(high)  # a usual range of counts in whole numbers
+        usual = (
+            "–"
+            if low != low
+            else f"{format_value(r['metric'], max(low, 0.0))} – "
+            + (format_value(r["metric"], high))
+        )
+        tc = r["completion"]
+        rows.append(
+            [
+                (html.escape(metric_label(r["metric"], language, kind)), "left"),
+                (format_value(r["metric"], r["value"]), "right"),
+                (format_value(r["metric"], r["previous"]), "right"),
+                (format_pct(r["change"]), "right"),
+                (usual, "right"),
+                ("–" if tc != tc else f"{tc:.0%}", "right"),
+                (html.escape(WORDS[r["status"]][language]), "left"),
+            ]
+        )
+        colours.append([""] * 6 + [_STATUS_COLOUR.get(r["status"], "")])
+    return _table(TABLE_HEADS["scorecard"][language], rows, "oa-scorecard", colours)
+
+
+def service_html(levels: pd.DataFrame, language: str = "en") -> str:
+    """:func:`~opsanalysis.metrics.service.service_levels` (one row) as a table."""
+    rows = []
+    for r in levels.to_dict("records"):
+        rate = r["response_rate"]
+        rows.append(
+            [
+                (f"{r['tickets']:,}", "right"),
+                (f"{r['answered_within']:,}", "right"),
+                (f"{r['answered_late']:,}", "right"),
+                (f"{r['unanswered']:,}", "right"),
+                (f"{r['pending']:,}", "right"),
+                ("–" if rate != rate else f"{rate:.1%}", "right"),
+                (_duration(r["median_first_response"]), "right"),
+                (_duration(r["p90_first_response"]), "right"),
+            ]
+        )
+    return _table(TABLE_HEADS["service"][language], rows, "oa-service")
+
+
+def campaign_roi_html(roi: pd.DataFrame, language: str = "en") -> str:
+    """:func:`~opsanalysis.metrics.campaigns.campaign_roi` with ROAS written "1:6.3" and ROI as
+    a percentage; campaigns that lose money in red."""
+    rows, colours = [], []
+    for r in roi.to_dict("records"):
+        roas, roi_, cac = r["roas"], r["roi"], r["cac"]
+        rows.append(
+            [
+                (html.escape(str(r[roi.columns[0]])), "left"),
+                (f"{CURRENCY}{r['spend']:,.0f}", "right"),
+                (f"{r['users_touched']:,}", "right"),
+                (f"{r['new_users']:,}", "right"),
+                (f"{CURRENCY}{r['revenue']:,.0f}", "right"),
+                ("–" if cac != cac else f"{CURRENCY}{cac:,.1f}", "right"),
+                ("–" if roas != roas else f"1:{roas:.1f}", "right"),
+                (format_pct(roi_), "right"),
+            ]
+        )
+        colours.append([""] * 7 + ["#cf222e" if roi_ == roi_ and roi_ < 0 else ""])
+    return _table(TABLE_HEADS["campaign_roi"][language], rows, "oa-roi", colours)

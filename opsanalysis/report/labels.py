@@ -12,6 +12,17 @@ METRICS: dict[str, dict[str, str]] = {
     "orders": {"en": "Paid orders", "zh": "支付订单数", "unit": "count"},
     "revenue": {"en": "Revenue", "zh": "营收", "unit": "money"},
     "paying_users": {"en": "Paying users", "zh": "付费用户", "unit": "count"},
+    "stickiness": {"en": "Stickiness (DAU / WAU)", "zh": "用户粘性（DAU/WAU）", "unit": "rate"},
+    "community_messages": {"en": "Community messages", "zh": "社群消息数", "unit": "count"},
+    "add_wecom_conversion": {
+        "en": "Add-WeCom conversion",
+        "zh": "添加企微转化率",
+        "unit": "rate",
+    },
+    "content_read_rate": {"en": "Content read rate", "zh": "内容阅读率", "unit": "rate"},
+    "repeat_purchase_rate": {"en": "Repeat-purchase rate", "zh": "复购率", "unit": "rate"},
+    "reactivation_rate": {"en": "Reactivation rate", "zh": "沉默用户召回率", "unit": "rate"},
+    "response_rate": {"en": "48-hour response rate", "zh": "48 小时响应率", "unit": "rate"},
 }
 
 # the active-users label depends on the period: WAU for a week, MAU for a month
@@ -26,6 +37,9 @@ SECTIONS: dict[str, dict[str, str]] = {
     "findings": {"en": "Key findings", "zh": "核心结论"},
     "trend": {"en": "Daily trend", "zh": "每日趋势"},
     "data_notes": {"en": "About the data", "zh": "数据说明"},
+    "scorecard": {"en": "KPI scorecard", "zh": "核心指标看板"},
+    "service": {"en": "Service levels", "zh": "客服响应"},
+    "campaign_roi": {"en": "Campaign cost and return", "zh": "活动投入产出"},
     "value_layers": {"en": "Value layers (RFM)", "zh": "用户价值分层（RFM）"},
     "migration": {"en": "Layer migration since last period", "zh": "分层迁移（较上期）"},
     "rfm_title": {"en": "RFM value layering", "zh": "RFM 用户价值分层分析"},
@@ -73,6 +87,54 @@ SEGMENT_COLUMNS: dict[str, dict[str, str]] = {
 
 # table headers of report/display.py, per table and language
 TABLE_HEADS: dict[str, dict[str, list[str]]] = {
+    "scorecard": {
+        "en": ["Metric", "This period", "Previous", "Change", "Usual range", "Of target", "Status"],
+        "zh": ["指标", "本期", "上期", "环比", "常态区间", "目标完成率", "状态"],
+    },
+    "service": {
+        "en": [
+            "Tickets",
+            "Within target",
+            "Late",
+            "Unanswered",
+            "Pending",
+            "Rate",
+            "Median",
+            "P90",
+        ],
+        "zh": [
+            "工单数",
+            "按时响应",
+            "超时响应",
+            "未响应",
+            "待处理",
+            "响应率",
+            "中位响应",
+            "P90 响应",
+        ],
+    },
+    "campaign_roi": {
+        "en": [
+            "Campaign",
+            "Spend",
+            "Users touched",
+            "New users",
+            "Revenue",
+            "CAC",
+            "ROAS (revenue : spend)",
+            "ROI",
+        ],
+        "zh": [
+            "活动",
+            "投入",
+            "触达用户",
+            "新增用户",
+            "营收",
+            "获客成本",
+            "ROAS（营收:投入）",
+            "ROI",
+        ],
+    },
     "experiment": {
         "en": [
             "Metric",
@@ -145,6 +207,10 @@ TABLE_HEADS: dict[str, dict[str, list[str]]] = {
 
 # single words of tables and sentences
 WORDS: dict[str, dict[str, str]] = {
+    "ok": {"en": "ok", "zh": "正常"},
+    "watch": {"en": "watch", "zh": "留意"},
+    "anomaly": {"en": "anomaly", "zh": "异常"},
+    "insufficient_history": {"en": "too little history", "zh": "历史不足"},
     "yes": {"en": "yes", "zh": "是"},
     "no": {"en": "no", "zh": "否"},
     "running": {"en": "running", "zh": "进行中"},
@@ -172,6 +238,8 @@ def format_value(metric: str, value: float) -> str:
     if value != value:  # NaN
         return "–"
     unit = METRICS.get(metric, {}).get("unit", "count")
+    if unit == "rate":
+        return f"{value:.1%}"
     if unit == "money":
         return f"{CURRENCY}{value:,.0f}"
     if metric == "dau_avg":
