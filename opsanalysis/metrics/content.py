@@ -194,6 +194,9 @@ def content_performance(
     pooled.insert(0, "complete_items", done.groupby(by).size().reindex(groups, fill_value=0))
     pooled.insert(0, "items", df.groupby(by).size().reindex(groups, fill_value=0))
     out = _rates(pooled.reset_index().rename(columns={"index": by}))
+    out[["items", "complete_items", *_COUNTS]] = out[["items", "complete_items", *_COUNTS]].astype(
+        "int64"
+    )
     return out[[by, "items", "complete_items", *_COUNTS, *_RATES]]
 
 

@@ -19,6 +19,7 @@ from ..data.source import Source, connect
 from .display import (
     campaign_roi_html,
     channel_quality_html,
+    content_html,
     experiment_table_html,
     experiments_overview_html,
     funnel_html,
@@ -28,6 +29,7 @@ from .display import (
     scorecard_html,
     segment_table_html,
     service_html,
+    top_content_html,
 )
 from .labels import section, text
 from .narrative import with_verdicts
@@ -117,6 +119,11 @@ class ReportContext:
 
     def show_scorecard(self, monitor: pd.DataFrame) -> None:
         self._html(scorecard_html(monitor, self.language))
+
+    def show_content(self, by_type: pd.DataFrame, top: pd.DataFrame) -> None:
+        self._html(content_html(by_type, self.language))
+        if not top.empty:
+            self._html(top_content_html(top, self.language))
 
     def show_service(self, levels: pd.DataFrame) -> None:
         self._html(service_html(levels, self.language))

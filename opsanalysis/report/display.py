@@ -343,3 +343,49 @@ def campaign_roi_html(roi: pd.DataFrame, language: str = "en") -> str:
         )
         colours.append([""] * 7 + ["#cf222e" if roi_ == roi_ and roi_ < 0 else ""])
     return _table(TABLE_HEADS["campaign_roi"][language], rows, "oa-roi", colours)
+
+
+def _word(value: str, language: str) -> str:
+    """A value's word in ``language`` (content types, statuses), else the value itself."""
+    return WORDS.get(value, {}).get(language, value)
+
+
+def _rate(v: float) -> str:
+    return "–" if v != v else f"{v:.1%}"
+
+
+def content_html(by_type: pd.DataFrame, language: str = "en") -> str:
+    """:func:`~opsanalysis.metrics.content.content_performance` by type, pooled rates."""
+    rows = [
+        [
+            (html.escape(_word(str(r["type"]), language)), "left"),
+            (f"{r['complete_items']:,}", "right"),
+            (f"{r['readers']:,}", "right"),
+            (_rate(r["read_rate"]), "right"),
+            (_rate(r["like_rate"]), "right"),
+            (_rate(r["comment_rate"]), "right"),
+            (_rate(r["share_rate"]), "right"),
+            (_rate(r["engagement_rate"]), "right"),
+        ]
+        for r in by_type.to_dict("records")
+    ]
+    return _table(TABLE_HEADS["content"][language], rows, "oa-content")
+
+
+def top_content_html(top: pd.DataFrame, language: str = "en") -> str:
+    """:func:`~opsanalysis.metrics.content.top_content`; titles escaped."""
+    rows = [
+        [
+            (str(r["rank"]), "right"),
+            (html.escape(str(r.get("title", r["content_id"]))), "left"),
+            (
+                html.escape(WORDS.get(str(r.get("type")), {}).get(language, str(r.get("type")))),
+                "left",
+            ),
+            (f"{r['readers']:,}", "right"),
+            (_rate(r["engagement_rate"]), "right"),
+            (_rate(r["share_rate"]), "right"),
+        ]
+        for r in top.to_dict("records")
+    ]
+    return _table(TABLE_HEADS["top_content"][language], rows, "oa-top-content")

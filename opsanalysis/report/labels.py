@@ -39,6 +39,10 @@ SECTIONS: dict[str, dict[str, str]] = {
     "data_notes": {"en": "About the data", "zh": "数据说明"},
     "scorecard": {"en": "KPI scorecard", "zh": "核心指标看板"},
     "service": {"en": "Service levels", "zh": "客服响应"},
+    "content": {
+        "en": "Content (items of the week before, at 7 days old)",
+        "zh": "内容表现（上周发布内容，发布满 7 天）",
+    },
     "campaign_roi": {"en": "Campaign cost and return", "zh": "活动投入产出"},
     "value_layers": {"en": "Value layers (RFM)", "zh": "用户价值分层（RFM）"},
     "migration": {"en": "Layer migration since last period", "zh": "分层迁移（较上期）"},
@@ -90,6 +94,23 @@ TABLE_HEADS: dict[str, dict[str, list[str]]] = {
     "scorecard": {
         "en": ["Metric", "This period", "Previous", "Change", "Usual range", "Of target", "Status"],
         "zh": ["指标", "本期", "上期", "环比", "常态区间", "目标完成率", "状态"],
+    },
+    "content": {
+        "en": [
+            "Type",
+            "Items",
+            "Readers",
+            "Read rate",
+            "Like rate",
+            "Comment rate",
+            "Share rate",
+            "Engagement",
+        ],
+        "zh": ["类型", "内容数", "阅读人数", "阅读率", "点赞率", "评论率", "分享率", "互动率"],
+    },
+    "top_content": {
+        "en": ["#", "Title", "Type", "Readers", "Engagement", "Share rate"],
+        "zh": ["#", "标题", "类型", "阅读人数", "互动率", "分享率"],
     },
     "service": {
         "en": [
@@ -208,6 +229,9 @@ TABLE_HEADS: dict[str, dict[str, list[str]]] = {
 # single words of tables and sentences
 WORDS: dict[str, dict[str, str]] = {
     "ok": {"en": "ok", "zh": "正常"},
+    "article": {"en": "article", "zh": "图文"},
+    "video": {"en": "video", "zh": "视频"},
+    "live": {"en": "live", "zh": "直播"},
     "watch": {"en": "watch", "zh": "留意"},
     "anomaly": {"en": "anomaly", "zh": "异常"},
     "insufficient_history": {"en": "too little history", "zh": "历史不足"},
