@@ -45,7 +45,7 @@ def hostile(tiny_demo, tmp_path_factory):
         "update assignments set experiment_id = ? where experiment_id = 'exp_onboarding'",
         [PAYLOADS["experiment"]],
     )
-    # no report shows content titles yet; when one does, this payload must arrive escaped
+    # the weekly report's top content shows titles
     con.execute("update content set title = ?", [PAYLOADS["content"]])
     con.close()
     params = yaml.safe_load(find_project_file("params", "weekly.yaml").read_text())
@@ -76,7 +76,7 @@ def test_weekly_report_escapes_params_and_data(hostile):
     args = ["report", "weekly", "--source", str(db), "--params", str(params), "--out", str(out)]
     assert main(args) == 0
     page = (out / "weekly" / "2025-W47.html").read_text(encoding="utf-8")
-    _assert_escaped(page, "title", "company", "channel", "experiment", "segment")
+    _assert_escaped(page, "title", "company", "channel", "experiment", "segment", "content")
 
 
 def test_experiment_readout_escapes_variant_names(hostile):
