@@ -139,7 +139,7 @@ def test_weekly_report_reactivation_and_channels(weekly_html, tiny_demo):
     assert f"{len(risk):,} users show churn warning signs" in text
     assert not any(f"user_id {u}" in text for u in risk["user_id"])
     quality = oa.channel_quality(src, start="2025-09-22", end="2025-10-19", until="2025-11-23")
-    assert "Channel quality" in text
+    assert "Channel quality (signups 2025-09-22 to 2025-10-19, 30-day outcomes)" in text
     for r in quality.itertuples():
         assert f"{r.channel} {r.new_users:,} {r.d1_retention:.1%} {r.d7_retention:.1%}" in text
 

@@ -87,9 +87,10 @@ class ReportContext:
             if _cjk_font() is None:  # said once, at the top: charts keep English labels
                 self._html(f"<p class='oa-note'>{html.escape(text('no_cjk_font', 'zh'))}</p>")
 
-    def heading(self, key: str) -> None:
-        """A section heading (``h2`` with a stable id); the page's table of contents lists it."""
-        title = html.escape(section(key, self.language), quote=False)
+    def heading(self, key: str, **values: Any) -> None:
+        """A section heading (``h2`` with a stable id); the page's table of contents lists it.
+        ``values`` fill a title that names dates (``channels``: ``first``, ``last``)."""
+        title = html.escape(section(key, self.language, **values), quote=False)
         self._html(f"<h2 id='oa-{html.escape(key)}'>{title}</h2>")
 
     def section(self, key: str, needs: tuple[str, ...] | list[str] = ()) -> bool:

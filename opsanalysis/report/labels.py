@@ -59,8 +59,8 @@ SECTIONS: dict[str, dict[str, str]] = {
     "reactivation": {"en": "Silent users and reactivation", "zh": "沉默用户召回"},
     "funnel": {"en": "Conversion funnel (7-day window)", "zh": "转化漏斗（7 天窗口）"},
     "channels": {
-        "en": "Channel quality (signups of weeks -8 to -5, 30-day outcomes)",
-        "zh": "渠道质量（第 -8 至 -5 周注册用户，30 天表现）",
+        "en": "Channel quality (signups {first:%Y-%m-%d} to {last:%Y-%m-%d}, 30-day outcomes)",
+        "zh": "渠道质量（{first:%Y-%m-%d} 至 {last:%Y-%m-%d} 注册用户，30 天表现）",
     },
     "when_active": {"en": "When users are active", "zh": "用户活跃时段"},
     "new_user_retention": {"en": "New-user retention by channel", "zh": "各渠道新用户留存"},
@@ -253,8 +253,10 @@ def metric_label(metric: str, language: str = "en", kind: str | None = None) -> 
     return METRICS.get(metric, {}).get(language, metric)
 
 
-def section(key: str, language: str = "en") -> str:
-    return SECTIONS[key][language]
+def section(key: str, language: str = "en", **values: object) -> str:
+    """A section title; some take values (``channels``: the signup dates ``first``, ``last``)."""
+    title = SECTIONS[key][language]
+    return title.format(**values) if values else title
 
 
 def format_value(metric: str, value: float) -> str:
