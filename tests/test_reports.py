@@ -439,3 +439,19 @@ def test_weekly_report_shows_content_at_seven_days(weekly_html, tiny_demo):
     )
     top = oa.top_content(src, start="2025-11-10", end="2025-11-16", n=5)
     assert all(str(title) in text for title in top["title"])
+
+
+def test_weekly_report_plans_next_week_from_the_targets(weekly_html, tiny_demo):
+    text = _text(weekly_html.read_text(encoding="utf-8"))
+    assert "Next week: targets and the growth they need" in text
+    params = find_project_file("params", "weekly.yaml")
+    src = oa.connect(str(tiny_demo), params=str(params))
+    monitor = oa.kpi_monitor(src, period="2025-W47").set_index("metric")
+    new = monitor.loc["new_users"]
+    needed = new["target"] / new["value"] - 1
+    assert f"New users {new['value']:,.0f} {new['target']:,.0f} {needed:+.1%}" in text
+    rate = monitor.loc["response_rate"]
+    points = (rate["target"] - rate["value"]) * 100
+    assert (
+        f"48-hour response rate {rate['value']:.1%} {rate['target']:.1%} {points:+.1f} pt" in text
+    )

@@ -26,6 +26,7 @@ from .display import (
     health_html,
     kpi_table_html,
     new_user_retention_html,
+    next_week_html,
     scorecard_html,
     segment_table_html,
     service_html,
@@ -120,6 +121,9 @@ class ReportContext:
 
     def show_scorecard(self, monitor: pd.DataFrame) -> None:
         self._html(scorecard_html(monitor, self.language))
+
+    def show_next_week(self, monitor: pd.DataFrame) -> None:
+        self._html(next_week_html(monitor, self.language))
 
     def show_content(self, by_type: pd.DataFrame, top: pd.DataFrame) -> None:
         self._html(content_html(by_type, self.language))

@@ -389,3 +389,30 @@ def top_content_html(top: pd.DataFrame, language: str = "en") -> str:
         for r in top.to_dict("records")
     ]
     return _table(TABLE_HEADS["top_content"][language], rows, "oa-top-content")
+
+
+def next_week_html(monitor: pd.DataFrame, language: str = "en") -> str:
+    """Each KPI with a target: this week's value, the target, and the growth it needs (a
+    relative change for counts and money, percentage points for rates); met targets in green."""
+    rows, colours = [], []
+    for r in monitor[monitor["target"].notna()].to_dict("records"):
+        kind = parse_period(r["period"]).kind
+        value, target = r["value"], r["target"]
+        rate = METRICS.get(r["metric"], {}).get("unit") == "rate"
+        if value != value:
+            needed = "–"
+        elif rate:
+            needed = f"{(target - value) * 100:+.1f} pt"
+        else:
+            needed = format_pct(target / value - 1) if value else "–"
+        rows.append(
+            [
+                (html.escape(metric_label(r["metric"], language, kind)), "left"),
+                (format_value(r["metric"], value), "right"),
+                (format_value(r["metric"], target), "right"),
+                (needed, "right"),
+            ]
+        )
+        met = value == value and value >= target
+        colours.append(["", "", "", "#1a7f37" if met else "#9a6700"])
+    return _table(TABLE_HEADS["next_week"][language], rows, "oa-next-week", colours)

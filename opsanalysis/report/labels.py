@@ -39,6 +39,7 @@ SECTIONS: dict[str, dict[str, str]] = {
     "data_notes": {"en": "About the data", "zh": "数据说明"},
     "scorecard": {"en": "KPI scorecard", "zh": "核心指标看板"},
     "service": {"en": "Service levels", "zh": "客服响应"},
+    "next_week": {"en": "Next week: targets and the growth they need", "zh": "下周目标与所需增长"},
     "content": {
         "en": "Content (items of the week before, at 7 days old)",
         "zh": "内容表现（上周发布内容，发布满 7 天）",
@@ -94,6 +95,10 @@ TABLE_HEADS: dict[str, dict[str, list[str]]] = {
     "scorecard": {
         "en": ["Metric", "This period", "Previous", "Change", "Usual range", "Of target", "Status"],
         "zh": ["指标", "本期", "上期", "环比", "常态区间", "目标完成率", "状态"],
+    },
+    "next_week": {
+        "en": ["Metric", "This week", "Target", "Needed"],
+        "zh": ["指标", "本周", "目标", "所需增长"],
     },
     "content": {
         "en": [
