@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import matplotlib
@@ -12,6 +13,10 @@ import pytest
 matplotlib.use("Agg")
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+# an address a report must never contain: it opens offline, as one file
+URL = re.compile(r"https?://|(?:src|href)\s*=\s*[\"']?//", re.IGNORECASE)
 
 
 def kpi_fixture_frames() -> dict[str, pd.DataFrame]:

@@ -8,6 +8,7 @@ import shutil
 import duckdb
 import pytest
 import yaml
+from conftest import URL
 
 from opsanalysis.cli import main
 from opsanalysis.report.render import find_project_file, safe_file_name
@@ -58,9 +59,6 @@ def hostile(tiny_demo, tmp_path_factory):
     del params["events"]  # the experiment readout's params: the same payloads, no splits
     (folder / "experiment.yaml").write_text(yaml.safe_dump(params, allow_unicode=True))
     return db, path, folder / "out"
-
-
-URL = re.compile(r"https?://|(?:src|href)\s*=\s*[\"']?//", re.IGNORECASE)
 
 
 def _assert_escaped(page: str, *keys: str) -> None:

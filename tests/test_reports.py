@@ -8,6 +8,7 @@ import re
 import nbformat
 import pandas as pd
 import pytest
+from conftest import URL
 
 import opsanalysis as oa
 from opsanalysis.cli import main
@@ -331,9 +332,6 @@ def test_weekly_report_without_optional_tables_says_what_is_missing(tiny_demo, t
     for table in ("assignments", "orders", "tickets", "content"):
         assert f"{missing} {table}" in text
     assert "Conversion funnel" in text and "Traceback" not in text
-
-
-URL = re.compile(r"https?://|(?:src|href)\s*=\s*[\"']?//", re.IGNORECASE)
 
 
 def test_weekly_report_loads_nothing_from_the_network(weekly_html):

@@ -21,7 +21,6 @@ from ..data.engine import (
     on_days,
     paid_orders,
     period_start,
-    wall_seconds,
 )
 from ..data.periods import (
     Period,
@@ -34,6 +33,7 @@ from ..data.source import Source, as_source
 from ..exceptions import ParamsError
 from ..stats.anomaly import flag_anomaly
 from .funnel import parse_window
+from .service import ticket_outcomes
 
 __all__ = ["kpi_monitor", "kpi_series"]
 
@@ -242,7 +242,6 @@ def _response_by_period(src: Source, starts: list[date], kind: str, hi: date) ->
     :func:`~opsanalysis.metrics.service.service_levels` for the tickets created in each
     period, with each period's own cut-off (a response after the period's end is not yet
     given)."""
-    within = parse_window(RESPONSE_WINDOW).total_seconds()
     tz = src.params.timezone
     lo, horizon = starts[0], hi + timedelta(days=3)
     t = src.table("tickets")
@@ -257,14 +256,12 @@ def _response_by_period(src: Source, starts: list[date], kind: str, hi: date) ->
     def clock(col: Any) -> Any:
         return elapsed_clock(col, tz, lo, horizon)
 
-    given = j.first_response_at.notnull() & (j.first_response_at < j.cutoff)
-    secs = wall_seconds(clock(j.first_response_at)) - wall_seconds(clock(j.created_at))
-    over = clock(j.created_at) + ibis.interval(seconds=int(within)) <= clock(j.cutoff)
+    outcome = ticket_outcomes(j, j.cutoff, parse_window(RESPONSE_WINDOW), clock)
     out = src.execute(
         j.group_by(j.p).aggregate(
-            hit=(given & (secs <= within)).ifelse(1, 0).sum(),
-            late=(given & (secs > within)).ifelse(1, 0).sum(),
-            missed=(~given & over).ifelse(1, 0).sum(),
+            hit=outcome["answered_within"].ifelse(1, 0).sum(),
+            late=outcome["answered_late"].ifelse(1, 0).sum(),
+            missed=outcome["unanswered"].ifelse(1, 0).sum(),
         )
     )
     out["p"] = pd.to_datetime(out["p"]).dt.date

@@ -6,6 +6,7 @@ a past week's figure never changes when more data arrives.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -18,7 +19,7 @@ from ..data.source import as_source
 from ..exceptions import ParamsError
 from .funnel import parse_window
 
-__all__ = ["service_levels"]
+__all__ = ["service_levels"]  # ticket_outcomes is shared with metrics.monitor
 
 SERVICE_COLUMNS = [
     "tickets",
@@ -32,6 +33,30 @@ SERVICE_COLUMNS = [
     "target",
     "completion",
 ]
+
+
+_OUTCOMES = ("answered_within", "answered_late", "unanswered", "pending")
+
+
+def ticket_outcomes(
+    t: ibis.Table, cutoff: ibis.Value, window: timedelta, clock: Callable[[Any], Any]
+) -> dict[str, ibis.Value]:
+    """Each ticket's outcome at ``cutoff`` (a literal, or a column per row): boolean
+    answered_within / answered_late / unanswered / pending, and ``secs`` (first-response time in
+    seconds of elapsed time, null when not answered before the cut-off). ``clock`` moves
+    wall-clock times onto real time (:func:`~opsanalysis.data.engine.elapsed_clock`)."""
+    limit = window.total_seconds()
+    given = t.first_response_at.notnull() & (t.first_response_at < cutoff)
+    secs = wall_seconds(clock(t.first_response_at)) - wall_seconds(clock(t.created_at))
+    secs = given.ifelse(secs, ibis.null("int64")).cast("float64")
+    over = clock(t.created_at) + ibis.interval(seconds=int(limit)) <= clock(cutoff)
+    return {
+        "answered_within": given & (secs <= limit),
+        "answered_late": given & (secs > limit),
+        "unanswered": ~given & over,
+        "pending": ~given & ~over,
+        "secs": secs,
+    }
 
 
 def service_levels(
@@ -94,18 +119,12 @@ def service_levels(
     def clock(col: Any) -> Any:
         return elapsed_clock(col, tz, lo, horizon)
 
-    given = t.first_response_at.notnull() & (t.first_response_at < ibis.literal(cutoff))
-    secs = wall_seconds(clock(t.first_response_at)) - wall_seconds(clock(t.created_at))
-    secs = given.ifelse(secs, ibis.null("int64")).cast("float64")
-    limit = window.total_seconds()
-    over = clock(t.created_at) + ibis.interval(seconds=int(limit)) <= clock(ibis.literal(cutoff))
+    outcome = ticket_outcomes(t, ibis.literal(cutoff), window, clock)
+    secs = outcome["secs"]
     keys = [by] if by else []
     aggs = {
         "tickets": t.count(),
-        "answered_within": (given & (secs <= limit)).ifelse(1, 0).sum(),
-        "answered_late": (given & (secs > limit)).ifelse(1, 0).sum(),
-        "unanswered": (~given & over).ifelse(1, 0).sum(),
-        "pending": (~given & ~over).ifelse(1, 0).sum(),
+        **{k: outcome[k].ifelse(1, 0).sum() for k in _OUTCOMES},
         "median": secs.quantile(0.5),
         "p90": secs.quantile(0.9),
     }

@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import html
 import json
-import threading
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -70,6 +69,22 @@ def write_manifest(out: Path, manifest: dict[str, Any]) -> None:
         tmp.write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
 
 
+_KEPT_AT = " The executed notebook is kept at "
+
+
+def _published_error(message: str, source: str) -> str:
+    """The first line of an error as the catalogue may show it: the example rows of a
+    contract error cut (they hold user ids), no path of the kept notebook or of the source."""
+    from .render import redact_examples
+
+    line = message.splitlines()[0].split(_KEPT_AT)[0]
+    if "://" not in source:
+        line = line.replace(source, Path(source).name)
+    else:
+        line = line.replace(source, f"{source.split('://', 1)[0]} database")
+    return redact_examples(line)
+
+
 def inputs_hash(kind: str, params_path: Path, language: str, fingerprint: str) -> str:
     """What a report is made from: its notebook, params, language, data and our version."""
     from .. import __version__
@@ -81,9 +96,8 @@ def inputs_hash(kind: str, params_path: Path, language: str, fingerprint: str) -
     return h.hexdigest()[:16]
 
 
-def record(
-    out: Path, manifest: dict[str, Any], key: str, **entry: Any
-) -> None:  # one place that stamps the time
+def record(manifest: dict[str, Any], key: str, **entry: Any) -> None:
+    """Put one report's entry in the manifest, stamped with the time in its zone."""
     zone = entry.pop("timezone", "UTC")
     entry["generated"] = f"{datetime.now(ZoneInfo(zone)):%Y-%m-%d %H:%M}"
     manifest["reports"][key] = entry
@@ -138,9 +152,10 @@ def render_batch(
             result.skipped.append(key)
         else:
             todo.append(per)
-    lock = threading.Lock()
 
-    def one(per: Period) -> tuple[Period, str | None]:
+    def one(per: Period) -> tuple[Period, str | None, bool]:
+        """Render one period: (period, the error as published or None, whether the failed
+        notebook and its error were kept under _failed/ by the render itself)."""
         try:
             render_report(
                 kind,
@@ -150,9 +165,9 @@ def render_batch(
                 out=out,
                 language=p.language,
             )
-            return per, None
+            return per, None, False
         except OpsAnalysisError as exc:
-            return per, str(exc).splitlines()[0]
+            return per, _published_error(str(exc), source_arg), _KEPT_AT in str(exc)
 
     bar = None
     if progress and todo:
@@ -161,32 +176,28 @@ def render_batch(
         bar = tqdm(total=len(todo), unit="report", desc=f"{kind}", leave=True)
     with ThreadPoolExecutor(max_workers=max(1, int(jobs))) as pool:
         for fut in as_completed([pool.submit(one, per) for per in todo]):
-            per, error = fut.result()
+            per, error, kept = fut.result()
             key = f"{kind}/{per.label}"
-            with lock:
-                if error is None:
-                    result.rendered.append(key)
-                    status = "ok"
-                else:
-                    result.failed[key] = error
-                    status = "failed"
-                    failed_txt = out / "_failed" / kind / f"{per.label}.txt"
-                    if not failed_txt.exists():  # refused before rendering: no notebook
-                        with atomic_output(failed_txt) as tmp:
-                            tmp.write_text(error + "\n", encoding="utf-8")
-                record(
-                    out,
-                    manifest,
-                    key,
-                    kind=kind,
-                    period=per.label,
-                    path=f"{kind}/{per.label}.html",
-                    hash=digest if error is None else None,
-                    status=status,
-                    error=error,
-                    timezone=p.timezone,
-                )
-                write_manifest(out, manifest)
+            # results come back one at a time on this thread: no lock needed
+            if error is None:
+                result.rendered.append(key)
+            else:
+                result.failed[key] = error
+                if not kept:  # refused before any notebook ran: say why under _failed/
+                    with atomic_output(out / "_failed" / kind / f"{per.label}.txt") as tmp:
+                        tmp.write_text(error + "\n", encoding="utf-8")
+            record(
+                manifest,
+                key,
+                kind=kind,
+                period=per.label,
+                path=f"{kind}/{per.label}.html",
+                hash=digest if error is None else None,
+                status="ok" if error is None else "failed",
+                error=error,
+                timezone=p.timezone,
+            )
+            write_manifest(out, manifest)
             if bar is not None:
                 bar.set_postfix_str(per.label)
                 bar.update(1)
@@ -201,7 +212,6 @@ def update_after_render(out: Path, kind: str, period: str, params: Any, error: s
     p = load_params(params)
     manifest = read_manifest(out)
     record(
-        out,
         manifest,
         f"{kind}/{period}",
         kind=kind,

@@ -71,7 +71,7 @@ _EXAMPLES = re.compile(r"\(e\.g\. [^()]*(?:\([^()]*\)[^()]*)*\)")
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
-def _redact(text: str) -> str:
+def redact_examples(text: str) -> str:
     """An error text without the example rows of a contract error (they hold user ids)."""
     return _EXAMPLES.sub("(e.g. ... examples removed)", _ANSI.sub("", text))
 
@@ -91,13 +91,13 @@ def _keep_failed(nb_path: Path, failed_dir: Path, stem: str, error: str) -> Path
         kept = []
         for out in cell.get("outputs", []):
             if out.get("output_type") == "error":
-                out["evalue"] = _redact(out.get("evalue", ""))
-                out["traceback"] = [_redact(line) for line in out.get("traceback", [])]
+                out["evalue"] = redact_examples(out.get("evalue", ""))
+                out["traceback"] = [redact_examples(line) for line in out.get("traceback", [])]
                 kept.append(out)
         cell["outputs"] = kept
     notebook = failed_dir / f"{stem}.ipynb"
     _atomic_write(notebook, nbformat.writes(nb))
-    _atomic_write(failed_dir / f"{stem}.txt", _redact(error) + "\n")
+    _atomic_write(failed_dir / f"{stem}.txt", redact_examples(error) + "\n")
     return notebook
 
 
