@@ -137,32 +137,28 @@ def kpi_series(data: Any, *, first: Period | str, last: Period | str) -> pd.Data
         df = df.join(act.set_index("p"))
         df["dau_avg"] = df["dau_sum"] / pd.Series(days)
         df["stickiness"] = df["dau_avg"] / df["active_users"]
+        # one pass over the events of the period for the three event-based KPIs
         ev = src.table("events")
         names = src.params.community_events
-        msgs = ev.filter(ev.event.isin(names["message"]))
-        if "touchpoint" in ev.columns:
-            msgs = msgs.filter(msgs.touchpoint == "community")
-        df = df.join(
-            _grouped(
-                src, msgs, msgs.event_time, kind, lo, hi, community_messages=lambda t: t.count()
-            )
-        )
-        wecom = ev.filter(ev.event.isin(names["add_wecom"]))
+        reads = src.params.content_events["read"]
+        on_community = "touchpoint" in ev.columns
+
+        def message(t: ibis.Table) -> ibis.BooleanValue:
+            hit = t.event.isin(names["message"])
+            return hit & (t.touchpoint == "community") if on_community else hit
+
+        ev = ev.filter(ev.event.isin(sorted({*names["message"], *names["add_wecom"], *reads})))
         df = df.join(
             _grouped(
                 src,
-                wecom,
-                wecom.event_time,
+                ev,
+                ev.event_time,
                 kind,
                 lo,
                 hi,
-                wecom_users=lambda t: t.user_id.nunique(),
-            )
-        )
-        reads = ev.filter(ev.event.isin(src.params.content_events["read"]))
-        df = df.join(
-            _grouped(
-                src, reads, reads.event_time, kind, lo, hi, readers=lambda t: t.user_id.nunique()
+                community_messages=lambda t: message(t).ifelse(1, 0).sum(),
+                wecom_users=lambda t: t.user_id.nunique(where=t.event.isin(names["add_wecom"])),
+                readers=lambda t: t.user_id.nunique(where=t.event.isin(reads)),
             )
         )
         for c in ("community_messages", "wecom_users", "readers"):
