@@ -400,6 +400,7 @@ def test_chinese_weekly_report_is_complete_offline_and_stamped(tiny_demo, tmp_pa
     subprocess.run([*cmd, "--source", str(tiny_demo), "--out", str(out)], check=True, env=env)
     page = (out / "weekly" / "2025-W47.html").read_text(encoding="utf-8")
     assert "私域运营周报" in page and "本周运营概况" in page
+    assert "进行中" in page and "Verdict" not in page  # the experiments table is Chinese too
     assert page.count("data:image/png;base64,") >= 4  # charts present under Agg
     assert not URL.search(page) and "<script" not in page
     for field in ("周期", "生成时间", "版本", "参数哈希", "数据指纹", "数据源"):

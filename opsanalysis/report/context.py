@@ -159,7 +159,8 @@ class ReportContext:
         self.show_findings(with_verdicts(results, language=self.language)["verdict"].tolist())
 
     def show_experiments(self, overview: pd.DataFrame) -> None:
-        self._html(experiments_overview_html(with_verdicts(overview, language=self.language)))
+        lang = self.language
+        self._html(experiments_overview_html(with_verdicts(overview, language=lang), lang))
 
     def show_new_user_retention(self, summary: pd.DataFrame, by: str = "channel") -> None:
         """The table of :func:`~opsanalysis.metrics.retention.summarise_new_user_retention`."""
