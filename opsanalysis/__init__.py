@@ -21,6 +21,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from .data.coverage import data_coverage
 from .data.params import Params, load_params
 from .data.periods import Period, latest_complete_period, parse_period, period_containing
 from .data.problems import DataContractWarning, ValidationReport
@@ -43,10 +44,12 @@ from .metrics.activity import (
     stickiness,
 )
 from .metrics.campaigns import campaign_roi, touchpoint_conversion
-from .metrics.channels import channel_quality
+from .metrics.channels import channel_quality, channel_value, new_users_by_channel
 from .metrics.churn import at_risk_users, reactivation
 from .metrics.clv import btyd_summary
 from .metrics.content import content_performance, top_content
+from .metrics.contribution import kpi_contribution, main_contributor
+from .metrics.findings import ranked_findings
 from .metrics.funnel import funnel, new_user_funnel
 from .metrics.kpi import OVERVIEW_METRICS, daily_kpis, kpi_overview, period_kpis
 from .metrics.monitor import kpi_monitor, kpi_series
@@ -62,6 +65,7 @@ from .metrics.segments import (
     rfm_layers,
     rfm_segment,
     segment_migration,
+    segment_sizes,
     segment_summary,
 )
 from .metrics.service import service_levels
@@ -100,6 +104,7 @@ if TYPE_CHECKING:  # the report layer, loaded lazily by __getattr__ below
         plot_kpi_trends,
         plot_lifecycle,
         plot_migration,
+        plot_new_users_by_channel,
         plot_retention_heatmap,
         plot_score_distribution,
         plot_segment_shares,
@@ -131,6 +136,7 @@ _LAZY: dict[str, str] = {
             "plot_kpi_trends",
             "plot_lifecycle",
             "plot_migration",
+            "plot_new_users_by_channel",
             "plot_retention_heatmap",
             "plot_score_distribution",
             "plot_segment_shares",
@@ -185,6 +191,14 @@ __all__ = [
     "ProportionStats",
     "RatioStats",
     "ab_test",
+    "channel_value",
+    "data_coverage",
+    "kpi_contribution",
+    "main_contributor",
+    "new_users_by_channel",
+    "plot_new_users_by_channel",
+    "ranked_findings",
+    "segment_sizes",
     "service_levels",
     "campaign_roi",
     "touchpoint_conversion",

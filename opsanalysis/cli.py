@@ -136,11 +136,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(func=_demo_data)
 
     rep = sub.add_parser("report", help="render a report to HTML")
-    rep.add_argument("kind", choices=["weekly", "rfm", "experiment"], help="which report")
+    rep.add_argument("kind", choices=list(REPORT_KINDS), help="which report")
     rep.add_argument(
         "--period",
         default=None,
-        help="e.g. 2025-W47; for experiment, the last day counted (default: latest in the data)",
+        help="2025-W47 (weekly, rfm), 2025-10 (monthly), 2025-Q3 (quarterly); for experiment, "
+        "the last day counted (default: the latest complete period in the data)",
     )
     rep.add_argument("--params", default=None, help="params YAML (default params/<kind>.yaml)")
     rep.add_argument(
@@ -156,14 +157,17 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument(
         "--export-dir",
         default=None,
-        help="rfm only: write CSV lists of the params rfm.export_segments to this folder",
+        help="rfm, weekly, monthly: write the CSV lists of params rfm.export_segments here "
+        "(default: beside the report)",
     )
     rep.set_defaults(func=_report)
 
     bat = sub.add_parser("batch", help="render a report for every period of a range")
     periodic = [k for k, (period, _, _) in REPORT_KINDS.items() if period != "day"]
     bat.add_argument("kind", choices=periodic, help="which report (every periodic report)")
-    bat.add_argument("--from", dest="first", required=True, help="first period, e.g. 2025-W40")
+    bat.add_argument(
+        "--from", dest="first", required=True, help="first period: 2025-W40, 2025-07, 2025-Q1"
+    )
     bat.add_argument("--to", dest="last", required=True, help="last period, e.g. 2025-W47")
     bat.add_argument("--jobs", type=int, default=1, help="reports rendered at once (default 1)")
     bat.add_argument("--force", action="store_true", help="render even unchanged reports")

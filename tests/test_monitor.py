@@ -63,7 +63,10 @@ def test_monitor_without_enough_history_flags_week_over_week_only(tiny_demo):
         "history_flag",
         "status",
         "history_periods",
+        "year_ago",
+        "yoy_change",
     ]
+    assert mon["year_ago"].isna().all()  # a week a year back is not in 12 weeks of history
     row = mon.set_index("metric").loc["new_users"]
     assert row["change"] == pytest.approx((row["value"] - row["previous"]) / row["previous"])
     assert row["wow_flag"] == (abs(row["change"]) >= 0.15)
@@ -119,3 +122,59 @@ def test_planted_demo_anomalies_are_found_and_nothing_else(full_demo):
     assert found == planted
     # mostly quiet: of 12 weeks x 13 KPIs, few are even worth watching
     assert watched <= 15
+
+
+@pytest.mark.slow
+def test_findings_name_the_planted_anomalies_in_their_weeks(full_demo):
+    from opsanalysis.report.render import find_project_file
+
+    src = oa.connect(str(full_demo), params=str(find_project_file("params", "weekly.yaml")))
+    planted = {("2025-W45", "new_users", "up"), ("2025-W43", "community_messages", "down")}
+    for period, metric, direction in planted:
+        p = oa.parse_period(period)
+        mon = oa.kpi_monitor(src, period=p)
+        roi = oa.campaign_roi(src, start=p.start, end=p.last_day)
+        f = oa.ranked_findings(src, monitor=mon, campaigns=roi)
+        assert len(f) <= 7
+        hit = f[(f["kind"] == "anomaly") & (f["metric"] == metric)]
+        assert len(hit) == 1 and hit["severity"].iloc[0] == "high"
+        assert (hit["change"].iloc[0] > 0) == (direction == "up")
+        row = mon.set_index("metric").loc[metric]
+        assert (hit["value"].iloc[0], hit["baseline"].iloc[0]) == (row["value"], row["previous"])
+        # the driver is the channel kpi_contribution finds, with its numbers
+        parts = oa.kpi_contribution(src, metric, period=p)
+        top = oa.main_contributor(parts)
+        assert hit["driver"].iloc[0] == top["part"]
+        assert hit["driver_share"].iloc[0] == pytest.approx(top["share"])
+        assert parts["change"].sum() == pytest.approx(row["value"] - row["previous"])
+        if period == "2025-W45":  # the spike's paid KOC campaign lost money
+            losing = f[f["kind"] == "losing_campaign"]
+            assert losing["subject"].tolist() == ["push_2025W45"]
+            assert losing["change"].iloc[0] < -0.5
+
+
+@pytest.mark.slow
+def test_weekly_report_findings_quote_the_numbers_of_its_tables(full_demo, tmp_path):
+    import re
+
+    from opsanalysis.cli import main
+
+    out = tmp_path / "out"
+    args = ["report", "weekly", "--period", "2025-W45", "--source", str(full_demo)]
+    assert main([*args, "--out", str(out)]) == 0
+    page = (out / "weekly" / "2025-W45.html").read_text(encoding="utf-8")
+    findings = re.search(r"<ol class=.oa-ranked.>(.*?)</ol>", page, re.S).group(1)
+    items = re.findall(r"<li class=.oa-sev-(\w+).>(.*?)</li>", findings, re.S)
+    assert len(items) <= 7 and items[0][0] == "high"
+    text = " ".join(items[i][1] for i in range(len(items)))
+    assert "New users rose 41.4%" in text and "push_2025W45" in text
+    tables = " ".join(
+        re.sub(r"<[^>]+>", " ", t) for t in re.findall(r"<table.*?</table>", page, re.S)
+    )
+    tables = re.sub(r"\s+", " ", tables)
+    for _, item in items:
+        sentence = re.sub(r"<br>.*", "", item, flags=re.S)  # the action is advice, not data
+        sentence = re.sub(r"<[^>]+>", " ", sentence)
+        for number in re.findall(r"[+-]?¥?\d[\d,]*(?:\.\d+)?%?|1:\d+\.\d", sentence):
+            if len(number.strip("+-¥%")) >= 2:  # every figure a sentence quotes, in a table
+                assert number in tables, (number, sentence)

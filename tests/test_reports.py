@@ -6,6 +6,7 @@ import json
 import re
 
 import nbformat
+import numpy as np
 import pandas as pd
 import pytest
 from conftest import URL
@@ -29,23 +30,71 @@ def _text(html: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
 
 
-def test_weekly_report_shows_the_overview_numbers(weekly_html, tiny_demo):
-    html = weekly_html.read_text(encoding="utf-8")
-    text = _text(html)
-    overview = oa.kpi_overview(oa.connect(str(tiny_demo)), period="2025-W47")
-    assert len(overview) == 6
-    for row in overview.itertuples():
-        # each KPI appears with its value, previous value and change, as the table shows them
-        cells = [
-            format_value(row.metric, row.value),
-            format_value(row.metric, row.compare_value),
-            format_pct(row.pct_change),
-        ]
-        for cell in cells:
-            assert cell in text, (row.metric, cell)
+WEEKLY_SECTIONS = [
+    "Overview",
+    "Growth and activity",
+    "Content",
+    "Conversion and ROI",
+    "Value layers",
+    "Problems and findings",
+    "Next week",
+    "About the data",
+]
+
+
+def _h2(page: str) -> list[str]:
+    return [_text(h).strip() for h in re.findall(r"<h2 id=[^>]*>(.*?)</h2>", page, re.S)]
+
+
+def test_weekly_report_sections_in_the_ops_order(weekly_html):
+    page = weekly_html.read_text(encoding="utf-8")
+    assert _h2(page) == WEEKLY_SECTIONS
+    text = _text(page)
+    text = text[text.index("Data coverage") :]  # past the table of contents
+    parts = [
+        "Data coverage",
+        "KPI scorecard",
+        "New users by channel",
+        "Channel quality",
+        "Content (items",
+        "Conversion funnel",
+        "Register → activate → first order",
+        "Conversion by touchpoint",
+        "Campaign cost and return",
+        "Service levels",
+        "Experiments",
+        "Layer sizes against last period",
+        "Problems and findings",
+    ]
+    at = [text.index(p) for p in parts]
+    assert at == sorted(at)  # each part inside its section, in the documents' order
+
+
+def test_weekly_scorecard_is_kpi_monitor(weekly_html, tiny_demo):
+    text = _text(weekly_html.read_text(encoding="utf-8"))
+    params = find_project_file("params", "weekly.yaml")
+    src = oa.connect(str(tiny_demo), params=str(params))
+    monitor = oa.kpi_monitor(src, period="2025-W47")
+    assert len(monitor) == 13
+    from opsanalysis.report.findings_text import usual_range
+    from opsanalysis.report.labels import WORDS, metric_label
+
+    for r in monitor.to_dict("records"):
+        row = " ".join(
+            [
+                metric_label(r["metric"], "en", "week"),
+                format_value(r["metric"], r["value"]),
+                format_value(r["metric"], r["previous"]),
+                format_pct(r["change"]),
+                format_value(r["metric"], r["target"]),
+                "–" if r["completion"] != r["completion"] else f"{r['completion']:.0%}",
+                usual_range(r["metric"], r["low"], r["high"]),
+                WORDS[r["status"]]["en"],
+            ]
+        )
+        assert row in text, row  # the whole row, cell by cell, as kpi_monitor computed it
     assert "Weekly user-operations report" in text and "2025-W47" in text
     assert "2025-11-17 – 2025-11-23" in text
-    assert "Key findings" in text and "on 2025-W46" in text
 
 
 def test_weekly_report_value_layers_section(weekly_html, tiny_demo):
@@ -53,7 +102,7 @@ def test_weekly_report_value_layers_section(weekly_html, tiny_demo):
     src = oa.connect(str(tiny_demo))
     layers = oa.rfm_layers(src, as_of="2025-11-23", scheme="rfm8")
     summary = oa.segment_summary(layers, "rfm8")
-    assert "Value layers (RFM)" in text and "Layer migration since last period" in text
+    assert "Value layers" in text and "Layer migration since last period" in text
     for row in summary.itertuples():
         assert f"{row.label} {row.users:,} " in text, row.label  # label and users side by side
     for sentence in oa.segment_findings(summary):
@@ -280,7 +329,14 @@ def test_render_reports_the_failing_cell(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "name", ["weekly_report.ipynb", "rfm_layering.ipynb", "experiment_readout.ipynb"]
+    "name",
+    [
+        "weekly_report.ipynb",
+        "monthly_report.ipynb",
+        "quarterly_review.ipynb",
+        "rfm_layering.ipynb",
+        "experiment_readout.ipynb",
+    ],
 )
 def test_notebook_is_thin_and_committed_clean(name):
     nb = json.loads(find_project_file("notebooks", name).read_text())
@@ -344,7 +400,7 @@ def test_weekly_report_loads_nothing_from_the_network(weekly_html):
 def test_weekly_report_has_contents_and_a_provenance_stamp(weekly_html, tiny_demo):
     page = weekly_html.read_text(encoding="utf-8")
     targets = re.findall(r"<li><a href='#(oa-[\w-]+)'>", page)
-    assert len(targets) >= 10
+    assert len(targets) == len(WEEKLY_SECTIONS)
     ids = set(re.findall(r"<h2 id=\"(oa-[\w-]+)\"|<h2 id='(oa-[\w-]+)'", page))
     ids = {a or b for a, b in ids}
     assert set(targets) == ids  # every link resolves, every section is listed
@@ -399,7 +455,7 @@ def test_chinese_weekly_report_is_complete_offline_and_stamped(tiny_demo, tmp_pa
     cmd = [sys.executable, "-m", "opsanalysis", "report", "weekly", "--language", "zh"]
     subprocess.run([*cmd, "--source", str(tiny_demo), "--out", str(out)], check=True, env=env)
     page = (out / "weekly" / "2025-W47.html").read_text(encoding="utf-8")
-    assert "私域运营周报" in page and "本周运营概况" in page
+    assert "私域运营周报" in page and "运营概况" in page and "问题与发现" in page
     assert "进行中" in page and "Verdict" not in page  # the experiments table is Chinese too
     assert page.count("data:image/png;base64,") >= 4  # charts present under Agg
     assert not URL.search(page) and "<script" not in page
@@ -442,7 +498,7 @@ def test_weekly_report_shows_content_at_seven_days(weekly_html, tiny_demo):
 
 def test_weekly_report_plans_next_week_from_the_targets(weekly_html, tiny_demo):
     text = _text(weekly_html.read_text(encoding="utf-8"))
-    assert "Next week: targets and the growth they need" in text
+    assert "Next week Metric This period Target Needed" in text
     params = find_project_file("params", "weekly.yaml")
     src = oa.connect(str(tiny_demo), params=str(params))
     monitor = oa.kpi_monitor(src, period="2025-W47").set_index("metric")
@@ -454,3 +510,105 @@ def test_weekly_report_plans_next_week_from_the_targets(weekly_html, tiny_demo):
     assert (
         f"48-hour response rate {rate['value']:.1%} {rate['target']:.1%} {points:+.1f} pt" in text
     )
+
+
+@pytest.fixture(scope="module")
+def season_demo(tmp_path_factory):
+    """1,500 users over 20 weeks (2025-07-07 to 2025-11-23): whole months Aug-Oct, Q4 to date."""
+    from opsanalysis.data.demo import make_demo_data
+
+    path = tmp_path_factory.mktemp("season") / "demo.duckdb"
+    make_demo_data(path, users=1500, weeks=20, seed=5)
+    return path
+
+
+@pytest.fixture(scope="module")
+def season_reports(season_demo, tmp_path_factory):
+    out = tmp_path_factory.mktemp("season-reports")
+    src = ["--source", str(season_demo), "--out", str(out)]
+    assert main(["report", "monthly", "--period", "2025-10", *src]) == 0
+    assert main(["report", "quarterly", "--period", "2025-Q4", "--language", "zh", *src]) == 0
+    return out
+
+
+def test_monthly_report_in_the_ops_structure(season_reports, season_demo):
+    page = (season_reports / "monthly" / "2025-10.html").read_text(encoding="utf-8")
+    assert _h2(page) == [*WEEKLY_SECTIONS[:6], "Next month", "About the data"]
+    text = _text(page)
+    assert "Monthly user-operations report" in text and "2025-10-01 – 2025-10-31" in text
+    for part in ("Monthly cohort retention", "Cost and return by channel", "Campaign cost"):
+        assert part in text
+    params = str(find_project_file("params", "monthly.yaml"))
+    src = oa.connect(str(season_demo), params=params)
+    mon = oa.kpi_monitor(src, period="2025-10").set_index("metric")
+    new, mau = mon.loc["new_users"], mon.loc["active_users"]
+    assert (
+        f"New users {new['value']:,.0f} {new['previous']:,.0f} {format_pct(new['change'])} "
+        f"{new['target']:,.0f} {new['completion']:.0%}" in text
+    )
+    assert f"Monthly active users (MAU) {mau['value']:,.0f}" in text
+    roas = oa.campaign_roi(src, start="2025-10-01", end="2025-10-31", by="channel")
+    top = roas.iloc[0]
+    assert f"{top.channel} ¥{top.spend:,.0f}" in text
+    assert not URL.search(page) and "<script" not in page
+    lists = sorted(p.name for p in (season_reports / "monthly" / "2025-10-lists").iterdir())
+    assert lists == ["important_retain.csv", "important_winback.csv"]
+
+
+def test_quarterly_review_to_date_in_chinese(season_reports, season_demo):
+    page = (season_reports / "quarterly" / "2025-Q4.html").read_text(encoding="utf-8")
+    assert _h2(page) == [
+        "运营概况",
+        "目标达成",
+        "用户增长与活跃",
+        "渠道价值（2025-10-01 至 2025-11-23 注册用户）",
+        "用户价值分层",
+        "A/B 实验",
+        "问题与发现",
+        "数据说明",
+    ]
+    text = _text(page)
+    assert "私域运营季度复盘" in text and "2025-Q4 （季度初至今）" in text
+    params = str(find_project_file("params", "quarterly.yaml"))
+    src = oa.connect(str(season_demo), params=params)
+    mon = oa.kpi_monitor(src, period="2025-Q4")
+    for r in mon[mon["target"].notna()].to_dict("records"):
+        met = "达成" if r["value"] >= r["target"] else "未达成"
+        cells = [
+            format_value(r["metric"], r["target"]),
+            format_value(r["metric"], r["value"]),
+            f"{r['completion']:.0%}",
+            met,
+        ]
+        assert " ".join(cells) in text, r["metric"]
+    value = oa.channel_value(src, start="2025-10-01", end="2025-11-23")
+    row = value.iloc[0]
+    assert f"{row.channel} {row.new_users:,} ¥{row.ltv_30:,.0f}" in text
+    parts = oa.kpi_contribution(src, "new_users", period="2025-Q4")
+    first = parts.iloc[0]
+    cells = [format_value("new_users", v) for v in (first.previous, first.value)]
+    assert f"{first.part} {cells[0]} {cells[1]}" in text  # Q3 began before the data: "–"
+    assert np.isnan(first.previous) and "–" in cells
+
+
+def test_monthly_and_quarterly_reports_refuse_a_period_of_another_kind(
+    season_demo, tmp_path, capsys
+):
+    args = ["--source", str(season_demo), "--out", str(tmp_path)]
+    assert main(["report", "quarterly", "--period", "2025-10", *args]) == 2
+    err = capsys.readouterr().err
+    assert "covers a quarter" in err and "2025-Q3" in err and "Traceback" not in err
+
+
+def test_batch_monthly_writes_each_month(season_demo, tmp_path):
+    out = tmp_path / "out"
+    args = ["batch", "monthly", "--from", "2025-09", "--to", "2025-10", "--jobs", "2"]
+    assert main([*args, "--source", str(season_demo), "--out", str(out)]) == 0
+    assert sorted(p.name for p in (out / "monthly").glob("*.html")) == [
+        "2025-09.html",
+        "2025-10.html",
+    ]
+    manifest = json.loads((out / "manifest.json").read_text())
+    reports = manifest["reports"]
+    assert sorted(reports) == ["monthly/2025-09", "monthly/2025-10"]
+    assert {r["status"] for r in reports.values()} == {"ok"}

@@ -95,6 +95,14 @@ DEFAULTS["channels"] = {
     "referral_channel": "referral",  # the channel whose inviters are counted
     "invite_event": "invite",  # the event an inviter sends; absent: no viral figures
 }
+DEFAULTS["findings"] = {
+    "limit": 7,  # the report lists at most this many findings, most important first
+    "segment_drop": 0.10,  # a watched segment that lost this share of its users is a finding
+    # segments whose shrinking is a problem (recent buyers and the top value tiers)
+    "watch_segments": ["important_value", "important_develop", "general_value", "diamond", "vip"],
+    # recommended action per finding: keys "kind.metric", metric or kind; text or {en:, zh:}
+    "actions": {},
+}
 DEFAULTS["experiments"] = {
     "control": "control",  # the variant every other variant is compared with
     "splits": {},  # expected split per experiment, e.g. {exp_1: {control: 0.5, treatment: 0.5}}
@@ -293,6 +301,11 @@ class Params:
         return str(self.raw["csv"]["encoding"])
 
     @property
+    def findings(self) -> dict[str, Any]:
+        """``findings``: limit, segment_drop, watch_segments and actions (see the DEFAULTS)."""
+        return dict(self.raw["findings"])
+
+    @property
     def max_examples(self) -> int:
         return int(self.raw["validation"]["max_examples"])
 
@@ -364,6 +377,16 @@ def _validate_sections(raw: dict[str, Any], where: str) -> None:
     for action in ("read", "like", "comment", "share", "save"):
         check_names(raw, f"content.{action}", where)
     check_names(raw, "community.message", where)
+    check_number(raw, "findings.limit", where, integer=True, low=1)
+    check_number(raw, "findings.segment_drop", where, low=0, high=1, open_low=True)
+    check_names(raw, "findings.watch_segments", where)
+    for key, action in (raw["findings"]["actions"] or {}).items():
+        texts = dict(action) if isinstance(action, Mapping) else {"en": action}
+        if not all(isinstance(v, str) for v in texts.values()) or not set(texts) <= {*LANGUAGES}:
+            raise ParamsError(
+                f"findings.actions.{key} in {where} must be a text or {{en: ..., zh: ...}}; "
+                f"got {action!r}."
+            )
     check_names(raw, "community.add_wecom", where)
     try:
         codecs.lookup(str(raw["csv"]["encoding"]))

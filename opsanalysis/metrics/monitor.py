@@ -71,6 +71,8 @@ MONITOR_COLUMNS = [
     "history_flag",
     "status",
     "history_periods",
+    "year_ago",
+    "yoy_change",
 ]
 
 
@@ -273,7 +275,7 @@ def _period_of(start: date, kind: str) -> Period:
     return Period(start, shift_start(start, kind, 1), kind)  # type: ignore[arg-type]
 
 
-def _first_full_period(src: Source, kind: str) -> date | None:
+def first_full_period(src: Source, kind: str) -> date | None:
     """Start of the first period that lies wholly inside the data (its first event)."""
     for name, col in (("events", "event_time"), ("users", "registered_at")):
         if src.has(name):
@@ -316,7 +318,9 @@ def kpi_monitor(
         low, high (the usual range from :func:`~opsanalysis.stats.anomaly.flag_anomaly`
         over the history), history_flag, status (``anomaly``: both flags; ``watch``: one;
         ``ok``; ``insufficient_history``: fewer than 6 complete periods of history, then only
-        the week-over-week flag is shown), history_periods.
+        the week-over-week flag is shown), history_periods, year_ago (the value of the same
+        period a year earlier when the history reaches back to it and the data has it:
+        ``history >= 12`` for months, ``>= 4`` for quarters; else NaN) and yoy_change.
     """
     src = as_source(data, ("events", "users", "orders"))
     if int(history) < 1:
@@ -326,7 +330,7 @@ def kpi_monitor(
         if period is not None
         else latest_complete_period(src.last_timestamp(), kind)
     )
-    first_full = _first_full_period(src, p.kind)
+    first_full = first_full_period(src, p.kind)
     first = p.shift(-int(history))
     if first_full is not None:
         while first.start < first_full and first.start < p.start:
@@ -334,7 +338,7 @@ def kpi_monitor(
     series = kpi_series(src, first=first, last=p)
     targets = src.params.targets if targets is None else targets
     alert = src.params.alert_pct_change
-    now, prev_start = p.start, p.previous().start
+    now, prev_start, ago = p.start, p.previous().start, p.year_ago().start
     rows = []
     for metric, (kind_, denom) in SCORECARD.items():
         if metric not in series:
@@ -358,6 +362,7 @@ def kpi_monitor(
         else:
             status = "anomaly" if wow and hist else "watch" if wow or hist else "ok"
         target = float(targets[metric]) if metric in targets else np.nan
+        year_ago = float(s.get(ago, np.nan)) if ago in s.index else np.nan
         rows.append(
             {
                 "metric": metric,
@@ -374,6 +379,8 @@ def kpi_monitor(
                 "history_flag": hist,
                 "status": status,
                 "history_periods": res.n,
+                "year_ago": year_ago,
+                "yoy_change": (value - year_ago) / year_ago if year_ago else np.nan,
             }
         )
     return pd.DataFrame(rows, columns=MONITOR_COLUMNS)

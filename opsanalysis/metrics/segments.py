@@ -35,6 +35,7 @@ __all__ = [
     "segment_summary",
     "segment_migration",
     "migration_matrix",
+    "segment_sizes",
 ]
 
 BUILTIN_SCHEMES = ("rfm8", "named", "value_activity")
@@ -388,3 +389,25 @@ def migration_matrix(migration: pd.DataFrame, *, values: str = "users") -> pd.Da
     cols = [s for s in order if s in set(migration["to_segment"])]
     m = migration.pivot(index="from_segment", columns="to_segment", values=values)
     return m.reindex(index=rows, columns=cols).fillna(0)
+
+
+def segment_sizes(migration: pd.DataFrame) -> pd.DataFrame:
+    """Users per segment at both days of :func:`segment_migration`, and the change.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per segment in scheme order, columns segment, previous (users at
+        ``from_as_of``: the sum over ``to_segment`` of its row), users (at ``to_as_of``: the
+        sum over ``from_segment`` of its column), change = users - previous, pct_change =
+        change / previous (NaN when previous is 0).
+    """
+    before = migration[migration["from_segment"] != "(new)"].groupby("from_segment")["users"]
+    after = migration[migration["to_segment"] != "(gone)"].groupby("to_segment")["users"]
+    order = [s for s in dict.fromkeys([*migration["from_segment"], *migration["to_segment"]])]
+    order = [s for s in order if s not in ("(new)", "(gone)")]
+    out = pd.DataFrame({"previous": before.sum(), "users": after.sum()}).reindex(order).fillna(0)
+    out = out.astype("int64")
+    out["change"] = out["users"] - out["previous"]
+    out["pct_change"] = out["change"] / out["previous"].where(out["previous"] > 0)
+    return out.rename_axis("segment").reset_index()

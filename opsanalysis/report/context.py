@@ -16,6 +16,7 @@ import pandas as pd
 from ..data.params import Params, load_params, with_language
 from ..data.periods import Period, latest_complete_period, parse_period
 from ..data.source import Source, connect
+from ..metrics.contribution import kpi_contribution
 from .display import (
     campaign_roi_html,
     channel_quality_html,
@@ -32,8 +33,17 @@ from .display import (
     service_html,
     top_content_html,
 )
+from .findings_text import findings_html
 from .labels import section, text
 from .narrative import with_verdicts
+from .review_tables import (
+    channel_value_html,
+    contribution_html,
+    coverage_html,
+    goals_html,
+    segment_sizes_html,
+    touchpoints_html,
+)
 
 __all__ = ["ReportContext", "open_report"]
 
@@ -56,6 +66,16 @@ class ReportContext:
     def language(self) -> str:
         return self.params.language
 
+    @property
+    def to_date(self) -> bool:
+        """The period has not ended in the data (a month or quarter to date)."""
+        return self.period.last_day > self.source.last_timestamp().date()
+
+    @property
+    def data_end(self) -> Any:
+        """The period's last day, or the data's last day when the period has not ended."""
+        return min(self.period.last_day, self.source.last_timestamp().date())
+
     def _display_markdown(self, markdown: str) -> None:
         from IPython.display import Markdown, display
 
@@ -76,6 +96,9 @@ class ReportContext:
             else f"{self.period.start:%Y-%m-%d} – {self.period.last_day:%Y-%m-%d}"
         )
         label = "" if self.period.kind == "day" else f"<strong>{self.period.label}</strong> "
+        if self.period.kind in ("month", "quarter") and self.to_date:
+            so_far = text(f"{self.period.kind}_to_date", self.language)
+            label += f"<strong>{html.escape(so_far)}</strong> "
         sub = f"{label}({dates})" + (f" · {html.escape(company, quote=False)}" if company else "")
         self._html(
             f"<h1>{html.escape(title, quote=False)}</h1>\n<p>{sub}</p>\n"
@@ -88,20 +111,25 @@ class ReportContext:
             if _cjk_font() is None:  # said once, at the top: charts keep English labels
                 self._html(f"<p class='oa-note'>{html.escape(text('no_cjk_font', 'zh'))}</p>")
 
-    def heading(self, key: str, **values: Any) -> None:
-        """A section heading (``h2`` with a stable id); the page's table of contents lists it.
-        ``values`` fill a title that names dates (``channels``: ``first``, ``last``)."""
+    def heading(self, key: str, level: int = 2, **values: Any) -> None:
+        """A section heading (``h2`` with a stable id; the page's table of contents lists
+        it), or with ``level=3`` a part of a section. ``values`` fill a title that names dates
+        (``channels``: ``first``, ``last``)."""
         title = html.escape(section(key, self.language, **values), quote=False)
-        self._html(f"<h2 id='oa-{html.escape(key)}'>{title}</h2>")
+        self._html(f"<h{level} id='oa-{html.escape(key)}'>{title}</h{level}>")
 
-    def section(self, key: str, needs: tuple[str, ...] | list[str] = ()) -> bool:
+    def subheading(self, key: str, **values: Any) -> None:
+        """A part of a section (``h3``)."""
+        self.heading(key, level=3, **values)
+
+    def section(self, key: str, needs: tuple[str, ...] | list[str] = (), level: int = 3) -> bool:
         """Start section ``key``; True when the source has every table in ``needs``.
 
         Otherwise the section says which tables it is missing, and the notebook skips its
         body (``if report.section("experiments", needs=["assignments"]): ...``): a report
         renders without its optional sections instead of failing as a whole.
         """
-        self.heading(key)
+        self.heading(key, level=level)
         missing = [t for t in needs if not self.source.has(t)]
         if missing:
             names = ", ".join(missing)
@@ -125,10 +153,51 @@ class ReportContext:
     def show_next_week(self, monitor: pd.DataFrame) -> None:
         self._html(next_week_html(monitor, self.language))
 
-    def show_content(self, by_type: pd.DataFrame, top: pd.DataFrame) -> None:
-        self._html(content_html(by_type, self.language))
+    def show_content(
+        self, by_type: pd.DataFrame, top: pd.DataFrame, previous: pd.DataFrame | None = None
+    ) -> None:
+        self._html(content_html(by_type, self.language, previous))
         if not top.empty:
             self._html(top_content_html(top, self.language))
+
+    def show_coverage(self, coverage: pd.DataFrame) -> None:
+        self._html(coverage_html(coverage, self.language))
+
+    def show_goals(self, monitor: pd.DataFrame) -> None:
+        self._html(goals_html(monitor, self.language))
+
+    def show_channel_value(self, value: pd.DataFrame) -> None:
+        self._html(channel_value_html(value, self.language))
+
+    def show_touchpoints(self, conversion: pd.DataFrame) -> None:
+        self._html(touchpoints_html(conversion, self.language))
+
+    def show_segment_sizes(self, sizes: pd.DataFrame, scheme: str | None = None) -> None:
+        labels = self.segment_labels(scheme)
+        self._html(segment_sizes_html(sizes, labels, self.language))
+
+    def show_contribution(self, parts: pd.DataFrame) -> None:
+        """:func:`~opsanalysis.metrics.contribution.kpi_contribution` as a table."""
+        self._html(contribution_html(parts, self.language, self.period.kind))
+
+    def show_ranked_findings(self, findings: pd.DataFrame) -> None:
+        """The ranked findings, then for each KPI that moved the table of where its change
+        came from (the numbers its sentence quotes)."""
+        self._html(
+            findings_html(
+                findings,
+                self.language,
+                kind_of_period=self.period.kind,
+                segment_labels=self.segment_labels(),
+            )
+        )
+        moved = findings[(findings["kind"] == "anomaly") & (findings["driver"] != "")]
+        if moved.empty:
+            return
+        self.subheading("contribution")
+        for f in moved.itertuples(index=False):
+            parts = kpi_contribution(self.source, f.metric, period=self.period, by=f.driver_by)
+            self._html(contribution_html(parts, self.language, self.period.kind))
 
     def show_service(self, levels: pd.DataFrame) -> None:
         self._html(service_html(levels, self.language))
@@ -160,6 +229,9 @@ class ReportContext:
 
     def show_experiments(self, overview: pd.DataFrame) -> None:
         lang = self.language
+        if overview.empty:
+            self._html(f"<p class='oa-note'>{html.escape(text('no_experiments', lang))}</p>")
+            return
         self._html(experiments_overview_html(with_verdicts(overview, language=lang), lang))
 
     def show_new_user_retention(self, summary: pd.DataFrame, by: str = "channel") -> None:

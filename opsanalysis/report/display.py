@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 
 from ..data.periods import parse_period
+from .findings_text import usual_range
 from .labels import (
     COLUMNS,
     CURRENCY,
@@ -274,33 +275,34 @@ _STATUS_COLOUR = {"anomaly": "#cf222e", "watch": "#9a6700", "ok": "#1a7f37"}
 
 
 def scorecard_html(monitor: pd.DataFrame, language: str = "en") -> str:
-    """:func:`~opsanalysis.metrics.monitor.kpi_monitor` as the scorecard table."""
+    """:func:`~opsanalysis.metrics.monitor.kpi_monitor` as the scorecard table; the year-ago
+    columns appear when some KPI has a year-ago value."""
+    yoy = "year_ago" in monitor and monitor["year_ago"].notna().any()
+    head = list(TABLE_HEADS["scorecard"][language])
+    if yoy:
+        head[4:4] = TABLE_HEADS["year_ago"][language]
     rows, colours = [], []
     for r in monitor.to_dict("records"):
         kind = parse_period(r["period"]).kind
-        low, high = r["low"], r["high"]
-        if METRICS.get(r["metric"], {}).get("unit", "count") == "count" and low == low:
-            low, high = round(low), round(high)  # a usual range of counts in whole numbers
-        usual = (
-            "–"
-            if low != low
-            else f"{format_value(r['metric'], max(low, 0.0))} – "
-            + (format_value(r["metric"], high))
-        )
         tc = r["completion"]
-        rows.append(
-            [
-                (html.escape(metric_label(r["metric"], language, kind)), "left"),
-                (format_value(r["metric"], r["value"]), "right"),
-                (format_value(r["metric"], r["previous"]), "right"),
-                (format_pct(r["change"]), "right"),
-                (usual, "right"),
-                ("–" if tc != tc else f"{tc:.0%}", "right"),
-                (html.escape(WORDS[r["status"]][language]), "left"),
+        cells = [
+            (html.escape(metric_label(r["metric"], language, kind)), "left"),
+            (format_value(r["metric"], r["value"]), "right"),
+            (format_value(r["metric"], r["previous"]), "right"),
+            (format_pct(r["change"]), "right"),
+            (format_value(r["metric"], r["target"]), "right"),
+            ("–" if tc != tc else f"{tc:.0%}", "right"),
+            (usual_range(r["metric"], r["low"], r["high"]), "right"),
+            (html.escape(WORDS[r["status"]][language]), "left"),
+        ]
+        if yoy:
+            cells[4:4] = [
+                (format_value(r["metric"], r["year_ago"]), "right"),
+                (format_pct(r["yoy_change"]), "right"),
             ]
-        )
-        colours.append([""] * 6 + [_STATUS_COLOUR.get(r["status"], "")])
-    return _table(TABLE_HEADS["scorecard"][language], rows, "oa-scorecard", colours)
+        rows.append(cells)
+        colours.append([""] * (len(cells) - 1) + [_STATUS_COLOUR.get(r["status"], "")])
+    return _table(head, rows, "oa-scorecard", colours)
 
 
 def service_html(levels: pd.DataFrame, language: str = "en") -> str:
@@ -354,18 +356,27 @@ def _rate(v: float) -> str:
     return "–" if v != v else f"{v:.1%}"
 
 
-def content_html(by_type: pd.DataFrame, language: str = "en") -> str:
-    """:func:`~opsanalysis.metrics.content.content_performance` by type, pooled rates."""
+def content_html(
+    by_type: pd.DataFrame, language: str = "en", previous: pd.DataFrame | None = None
+) -> str:
+    """:func:`~opsanalysis.metrics.content.content_performance` by type, pooled rates; with
+    ``previous`` (the items of the week before), each rate with its change in points."""
+    before = previous.set_index("type") if previous is not None else pd.DataFrame()
+    rates = ["read_rate", "like_rate", "comment_rate", "share_rate", "engagement_rate"]
+
+    def rate(r: dict, col: str) -> str:
+        now = _rate(r[col])
+        if r["type"] not in before.index or r[col] != r[col]:
+            return now
+        was = before.loc[r["type"], col]
+        return now if was != was else f"{now} ({(r[col] - was) * 100:+.1f} pt)"
+
     rows = [
         [
             (html.escape(_word(str(r["type"]), language)), "left"),
             (f"{r['complete_items']:,}", "right"),
             (f"{r['readers']:,}", "right"),
-            (_rate(r["read_rate"]), "right"),
-            (_rate(r["like_rate"]), "right"),
-            (_rate(r["comment_rate"]), "right"),
-            (_rate(r["share_rate"]), "right"),
-            (_rate(r["engagement_rate"]), "right"),
+            *[(rate(r, c), "right") for c in rates],
         ]
         for r in by_type.to_dict("records")
     ]

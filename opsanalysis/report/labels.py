@@ -29,23 +29,52 @@ METRICS: dict[str, dict[str, str]] = {
 ACTIVE_BY_KIND = {
     "week": {"en": "Weekly active users (WAU)", "zh": "周活跃用户（WAU）"},
     "month": {"en": "Monthly active users (MAU)", "zh": "月活跃用户（MAU）"},
+    "quarter": {"en": "Quarterly active users (QAU)", "zh": "季度活跃用户（QAU）"},
 }
 
 SECTIONS: dict[str, dict[str, str]] = {
     "weekly_title": {"en": "Weekly user-operations report", "zh": "私域运营周报"},
-    "overview": {"en": "Overview", "zh": "本周运营概况"},
-    "findings": {"en": "Key findings", "zh": "核心结论"},
+    "monthly_title": {"en": "Monthly user-operations report", "zh": "私域运营月报"},
+    "quarterly_title": {"en": "Quarterly user-operations review", "zh": "私域运营季度复盘"},
+    "overview": {"en": "Overview", "zh": "运营概况"},
+    "growth": {"en": "Growth and activity", "zh": "用户增长与活跃"},
+    "conversion": {"en": "Conversion and ROI", "zh": "转化与投入产出"},
+    "findings": {"en": "Problems and findings", "zh": "问题与发现"},
+    "goals": {"en": "Goal attainment", "zh": "目标达成"},
+    "channel_value": {
+        "en": "Channel value (users who signed up {first:%Y-%m-%d} to {last:%Y-%m-%d})",
+        "zh": "渠道价值（{first:%Y-%m-%d} 至 {last:%Y-%m-%d} 注册用户）",
+    },
+    "coverage": {"en": "Data coverage", "zh": "数据覆盖"},
+    "new_users_by_channel": {"en": "New users by channel", "zh": "各渠道新增用户"},
+    "new_user_funnel": {
+        "en": "Register → activate → first order (signups {first:%Y-%m-%d} to {last:%Y-%m-%d}, "
+        "30 days)",
+        "zh": "注册 → 激活 → 首单（{first:%Y-%m-%d} 至 {last:%Y-%m-%d} 注册用户，30 天）",
+    },
+    "content_month": {
+        "en": "Content published this period (interactions in its first 7 days)",
+        "zh": "本期发布内容（发布后 7 天内互动）",
+    },
+    "touchpoints": {"en": "Conversion by touchpoint (7 days)", "zh": "各触点转化（7 天）"},
+    "roas_channel": {"en": "Cost and return by channel", "zh": "各渠道投入产出"},
+    "segment_sizes": {"en": "Layer sizes against last period", "zh": "分层规模较上期"},
+    "monthly_retention": {"en": "Monthly cohort retention", "zh": "月留存（同期群）"},
+    "contribution": {"en": "Where the change came from", "zh": "变化来源拆解"},
+    "next_month": {"en": "Next month", "zh": "下月计划"},
     "trend": {"en": "Daily trend", "zh": "每日趋势"},
     "data_notes": {"en": "About the data", "zh": "数据说明"},
     "scorecard": {"en": "KPI scorecard", "zh": "核心指标看板"},
     "service": {"en": "Service levels", "zh": "客服响应"},
-    "next_week": {"en": "Next week: targets and the growth they need", "zh": "下周目标与所需增长"},
-    "content": {
+    "next_week": {"en": "Next week", "zh": "下周计划"},
+    "content": {"en": "Content", "zh": "内容运营"},
+    "content_items": {
         "en": "Content (items of the week before, at 7 days old)",
         "zh": "内容表现（上周发布内容，发布满 7 天）",
     },
     "campaign_roi": {"en": "Campaign cost and return", "zh": "活动投入产出"},
-    "value_layers": {"en": "Value layers (RFM)", "zh": "用户价值分层（RFM）"},
+    "value_layers": {"en": "Value layers", "zh": "用户价值分层"},
+    "segments": {"en": "Value layers (RFM)", "zh": "用户价值分层（RFM）"},
     "migration": {"en": "Layer migration since last period", "zh": "分层迁移（较上期）"},
     "rfm_title": {"en": "RFM value layering", "zh": "RFM 用户价值分层分析"},
     "scores": {"en": "Score distribution", "zh": "RFM 得分分布"},
@@ -93,12 +122,25 @@ SEGMENT_COLUMNS: dict[str, dict[str, str]] = {
 # table headers of report/display.py, per table and language
 TABLE_HEADS: dict[str, dict[str, list[str]]] = {
     "scorecard": {
-        "en": ["Metric", "This period", "Previous", "Change", "Usual range", "Of target", "Status"],
-        "zh": ["指标", "本期", "上期", "环比", "常态区间", "目标完成率", "状态"],
+        "en": [
+            "Metric",
+            "This period",
+            "Previous",
+            "Change",
+            "Target",
+            "Of target",
+            "Usual range",
+            "Status",
+        ],
+        "zh": ["指标", "本期", "上期", "环比", "目标", "目标完成率", "常态区间", "状态"],
+    },
+    "year_ago": {
+        "en": ["Year ago", "Year on year"],
+        "zh": ["去年同期", "同比"],
     },
     "next_week": {
-        "en": ["Metric", "This week", "Target", "Needed"],
-        "zh": ["指标", "本周", "目标", "所需增长"],
+        "en": ["Metric", "This period", "Target", "Needed"],
+        "zh": ["指标", "本期", "目标", "所需增长"],
     },
     "content": {
         "en": [
@@ -255,6 +297,9 @@ def metric_label(metric: str, language: str = "en", kind: str | None = None) -> 
     """Display name of a metric (the metric name itself when unknown)."""
     if metric == "active_users" and kind in ACTIVE_BY_KIND:
         return ACTIVE_BY_KIND[kind][language]
+    if metric == "stickiness" and kind in ("month", "quarter"):
+        per = "MAU" if kind == "month" else "QAU"
+        return {"en": f"Stickiness (DAU / {per})", "zh": f"用户粘性（DAU/{per}）"}[language]
     return METRICS.get(metric, {}).get(language, metric)
 
 
@@ -288,6 +333,9 @@ def format_pct(value: float, signed: bool = True) -> str:
 # Sentences and short texts of the report pages, as templates filled with str.format
 
 TEXT: dict[str, dict[str, str]] = {
+    "no_experiments": {"en": "No experiment in this period.", "zh": "本期没有实验。"},
+    "month_to_date": {"en": "(month to date)", "zh": "（月初至今）"},
+    "quarter_to_date": {"en": "(quarter to date)", "zh": "（季度初至今）"},
     "catalogue_title": {"en": "Reports", "zh": "报告目录"},
     "catalogue_period": {"en": "Period", "zh": "周期"},
     "catalogue_generated": {"en": "Generated", "zh": "生成时间"},

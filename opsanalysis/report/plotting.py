@@ -18,7 +18,7 @@ from matplotlib.axes import Axes
 from matplotlib.ticker import FuncFormatter
 
 from ..data.periods import Period, parse_period
-from .labels import AXES, CURRENCY, LIFECYCLE, METRICS, WEEKDAYS, metric_label
+from .labels import AXES, CURRENCY, LIFECYCLE, METRICS, WEEKDAYS, WORDS, metric_label
 
 __all__ = [
     "plot_activity_heatmap",
@@ -27,6 +27,7 @@ __all__ = [
     "plot_kpi_trends",
     "plot_lifecycle",
     "plot_migration",
+    "plot_new_users_by_channel",
     "plot_retention_heatmap",
     "plot_score_distribution",
     "plot_segment_shares",
@@ -156,6 +157,31 @@ def plot_kpi_trends(
         ax.set_visible(False)
     fig.tight_layout()
     return axes
+
+
+def plot_new_users_by_channel(
+    by_channel: pd.DataFrame, *, language: str = "en", ax: Axes | None = None
+) -> Axes:
+    """Stacked bars of new users per period, one colour per channel.
+
+    Takes :func:`~opsanalysis.metrics.channels.new_users_by_channel`; the last bar is the
+    report's period.
+    """
+    lang = chart_language(language)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(10, 3.6))
+    wide = by_channel.pivot(index="period", columns="channel", values="new_users").fillna(0)
+    colours = sns.color_palette("tab10", n_colors=max(len(wide.columns), 1))
+    wide.plot(kind="bar", stacked=True, ax=ax, color=colours, width=0.75, rot=0)
+    ax.set_xlabel("")
+    ax.set_ylabel(metric_label("new_users", lang))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda x, _p: f"{x:,.0f}"))
+    ax.legend(
+        title=WORDS["channel"][lang], frameon=False, bbox_to_anchor=(1.01, 1), loc="upper left"
+    )
+    sns.despine(ax=ax)
+    plt.tight_layout()
+    return ax
 
 
 def plot_segment_shares(

@@ -28,8 +28,18 @@ __all__ = ["render"]
 
 REPORT_KINDS = {
     "weekly": ("week", "weekly_report.ipynb", "weekly.yaml"),
+    "monthly": ("month", "monthly_report.ipynb", "monthly.yaml"),
+    "quarterly": ("quarter", "quarterly_review.ipynb", "quarterly.yaml"),
     "rfm": ("week", "rfm_layering.ipynb", "rfm.yaml"),
     "experiment": ("day", "experiment_readout.ipynb", "experiment.yaml"),
+}
+
+
+EXAMPLE_PERIODS = {
+    "week": "2025-W47",
+    "month": "2025-10",
+    "quarter": "2025-Q3",
+    "day": "2025-11-23",
 }
 
 
@@ -288,7 +298,7 @@ def render_report(
     if period is not None and not period.strip():
         raise ReportError(
             f"--period is empty; give a period such as "
-            f"{'2025-W47' if period_kind == 'week' else '2025-11-23'}, or leave --period out "
+            f"{EXAMPLE_PERIODS[period_kind]}, or leave --period out "
             f"for the latest complete one."
         )
     out = Path(out)
@@ -304,13 +314,18 @@ def render_report(
     src = connect(source_arg, params=p)
     if period:
         per = parse_period(period)
+        if period_kind != "day" and per.kind != period_kind:
+            raise ReportError(
+                f"The {kind} report covers a {period_kind}; --period {period.strip()!r} is a "
+                f"{per.kind}. Give a {period_kind} such as {EXAMPLE_PERIODS[period_kind]}."
+            )
         src.require_data_on(per.start, per.last_day, per.label)
     else:
         per = latest_complete_period(src.last_timestamp(), period_kind)
     name = safe_file_name((extra or {}).get("experiment") or per.label)
     target = out / kind / f"{name}.html"
     extra = dict(extra or {})
-    if kind == "rfm" and not extra.get("export_dir"):
+    if kind in ("rfm", "weekly", "monthly") and not extra.get("export_dir"):
         # user lists go beside the report (linked from it, never into it)
         extra["export_dir"] = str((out / kind / f"{name}-lists").resolve())
     return render(

@@ -17,6 +17,7 @@ from scipy import stats
 
 from ..data._checks import check_one_of
 from ..data.engine import as_date, last_day, on_days, paid_orders
+from ..data.periods import parse_period
 from ..data.source import Source, as_source
 from ..exceptions import DataContractError, ParamsError
 from .abtest import ABTestResult, ab_test, results_frame
@@ -402,8 +403,12 @@ def experiment_overview(
     *,
     end: date | str | None = None,
     metric: str | None = None,
+    concluded_in: Any = None,
 ) -> pd.DataFrame:
     """Every experiment with its status and the verdict on its first goal metric.
+
+    ``concluded_in`` (a period such as ``"2025-Q3"``) keeps only the experiments that
+    finished in it: status finished and the last assignment on one of its days.
 
     Returns
     -------
@@ -448,4 +453,10 @@ def experiment_overview(
                 "verdict_code": best["verdict_code"],
             }
         )
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    if concluded_in is not None and not out.empty:
+        p = parse_period(concluded_in)
+        last = pd.to_datetime(out["last_assigned"]).dt.date
+        done = (out["status"] == "finished") & (last >= p.start) & (last <= p.last_day)
+        out = out[done].reset_index(drop=True)
+    return out
