@@ -56,7 +56,9 @@ def data_coverage(data: Any, *, start: Any, end: Any) -> pd.DataFrame:
         }
         if "user_id" in t.columns:
             aggs["users"] = t.user_id.nunique()
-        keys: list[list[str]] = [[]] + ([["touchpoint"]] if name == "events" and "touchpoint" in t.columns else [])
+        keys: list[list[str]] = [[]] + (
+            [["touchpoint"]] if name == "events" and "touchpoint" in t.columns else []
+        )
         for by in keys:
             expr = t.group_by(by).aggregate(**aggs) if by else t.aggregate(**aggs)
             df = src.execute(expr)

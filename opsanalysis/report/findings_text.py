@@ -204,7 +204,8 @@ def findings_html(
         )
         badge = SEVERITY[f["severity"]][language]
         action = (
-            f"<br><span class='oa-action'><b>{WORDS['action'][language]}</b>: "
+            f"<br><span class='oa-action'><b>{WORDS['action'][language]}</b>"
+            f"{'：' if language == 'zh' else ': '}"
             f"{html.escape(f['action'], quote=False)}</span>"
             if f.get("action")
             else ""

@@ -76,6 +76,16 @@ HEADS: dict[str, dict[str, list[str]]] = {
     },
 }
 
+TABLE_NAMES = {
+    "users": {"en": "users", "zh": "用户"},
+    "events": {"en": "events", "zh": "行为事件"},
+    "orders": {"en": "orders", "zh": "订单"},
+    "assignments": {"en": "experiment assignments", "zh": "实验分组"},
+    "content": {"en": "content", "zh": "内容"},
+    "spend": {"en": "spend", "zh": "投放花费"},
+    "tickets": {"en": "service tickets", "zh": "客服工单"},
+}
+
 WORDS = {
     "met": {"en": "met", "zh": "达成"},
     "missed": {"en": "missed", "zh": "未达成"},
@@ -105,7 +115,7 @@ def coverage_html(coverage: pd.DataFrame, language: str = "en") -> str:
             tp = WORDS["all_touchpoints"][language]
         rows.append(
             [
-                (html.escape(str(r["table"])), "left"),
+                (html.escape(TABLE_NAMES.get(r["table"], {}).get(language, r["table"])), "left"),
                 (html.escape(str(tp)), "left"),
                 (f"{r['rows']:,}", "right"),
                 ("–" if r["users"] != r["users"] else f"{r['users']:,.0f}", "right"),
