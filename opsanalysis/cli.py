@@ -47,8 +47,8 @@ def _report(args: argparse.Namespace) -> int:
     elif args.experiment:
         raise ValueError("--experiment applies to the experiment report only.")
     if args.export_dir:
-        if args.kind != "rfm":
-            raise ValueError("--export-dir applies to the rfm report only.")
+        if args.kind not in ("rfm", "weekly", "monthly"):
+            raise ValueError("--export-dir applies to the rfm, weekly and monthly reports.")
         extra["export_dir"] = str(Path(args.export_dir).resolve())
     path = render_report(
         args.kind,
@@ -58,6 +58,7 @@ def _report(args: argparse.Namespace) -> int:
         out=args.out,
         extra=extra,
         language=args.language,
+        engine=args.engine,
     )
     if args.kind != "experiment":  # the catalogue lists the periodic reports
         from .report.batch import update_after_render
@@ -82,6 +83,7 @@ def _batch(args: argparse.Namespace) -> int:
         params=args.params,
         out=args.out,
         language=args.language,
+        engine=args.engine,
     )
     print(
         f"{len(result.rendered)} rendered, {len(result.skipped)} unchanged (skipped), "
@@ -119,6 +121,12 @@ def _validate(args: argparse.Namespace) -> int:
     report = validate(connect(args.source, params=args.params))
     print(report)
     return 0 if report.ok else 1
+
+
+ENGINE_HELP = (
+    "the engine that reads a folder source: duckdb, or spark (a SparkSession as the "
+    "environment configures it; --source spark reads its catalog). Default: params engine"
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -160,6 +168,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="rfm, weekly, monthly: write the CSV lists of params rfm.export_segments here "
         "(default: beside the report)",
     )
+    rep.add_argument("--engine", choices=["duckdb", "spark"], default=None, help=ENGINE_HELP)
     rep.set_defaults(func=_report)
 
     bat = sub.add_parser("batch", help="render a report for every period of a range")
@@ -175,6 +184,7 @@ def build_parser() -> argparse.ArgumentParser:
     bat.add_argument("--params", default=None)
     bat.add_argument("--out", default="reports", help="output folder (default reports/)")
     bat.add_argument("--language", choices=["en", "zh"], default=None)
+    bat.add_argument("--engine", choices=["duckdb", "spark"], default=None, help=ENGINE_HELP)
     bat.set_defaults(func=_batch)
 
     exp = sub.add_parser("export", help="write a user list to CSV for campaign tools")

@@ -19,6 +19,7 @@ import codecs
 import csv
 import shutil
 import tempfile
+import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -145,8 +146,11 @@ def _unreadable(path: Path, table: str, kind: str, exc: Exception) -> SourceErro
 def read_table_file(
     con: BaseBackend, path: Path, table: str, *, encoding: str, mapping: dict[str, str]
 ) -> ibis.Table:
-    """Read one table file of a folder source into ``con`` (DuckDB) as table ``oa_<table>``."""
+    """Read one table file of a folder source into ``con`` (DuckDB or PySpark) as table
+    ``oa_<table>``."""
     name = f"oa_{table}"
+    if con.name != "duckdb":  # a Spark session's views are shared by every source on it
+        name += f"_{uuid.uuid4().hex[:8]}"
     if path.name.endswith(".parquet"):
         if path.stat().st_size == 0:
             raise SourceError(
@@ -166,7 +170,10 @@ def read_table_file(
         keys = [c for c in _key_columns(table, mapping) if c in t.columns]
         as_text = [c for c in keys if t[c].type().is_floating() or t[c].type().is_decimal()]
         if as_text:  # 18446744073709551617 would become 1.8e19 and merge with its neighbours
-            options["types"] = {c: "VARCHAR" for c in as_text}
+            if con.name == "duckdb":
+                options["types"] = {c: "VARCHAR" for c in as_text}
+            else:  # Spark: every column as text; the table's preparation types the rest
+                options["inferSchema"] = False
             t = con.read_csv(readable, table_name=name, **options)
         return t
     except SourceError:
@@ -186,8 +193,11 @@ def localize_frame(df: pd.DataFrame, tz: str) -> pd.DataFrame:
     return df
 
 
-def open_folder(folder: Path, params: Params) -> tuple[BaseBackend, dict[str, ibis.Table]]:
-    con = ibis.duckdb.connect()
+def open_folder(
+    folder: Path, params: Params, con: BaseBackend | None = None
+) -> tuple[BaseBackend, dict[str, ibis.Table]]:
+    """The table files of ``folder``, read by ``con`` (default: a new in-memory DuckDB)."""
+    con = con if con is not None else ibis.duckdb.connect()
     tables: dict[str, ibis.Table] = {}
     wanted = {params.physical_table(t): t for t in TABLES}
     for path in sorted(folder.iterdir()):

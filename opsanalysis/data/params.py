@@ -51,6 +51,7 @@ DEFAULTS: dict[str, Any] = {
     "language": "en",
     "timezone": "Asia/Shanghai",
     "source": None,
+    "engine": "duckdb",  # duckdb, or spark: path sources read by a SparkSession
     "tables": {},
     "columns": {},
     "events": {"active": None, "conversion_steps": [], "activation": None},
@@ -59,7 +60,7 @@ DEFAULTS: dict[str, Any] = {
     "alerts": {"pct_change": 0.15},
     "report": {"title": None, "company": None},
     "validation": {"on_load": True, "max_examples": 5},
-    "csv": {"encoding": "utf-8"},
+    "csv": {"encoding": "utf-8"},  # text encoding of CSV files in a folder source (gbk, ...)
     # which events mean what to a content item (events carrying its content_id)
     "content": {
         "read": ["view_content"],
@@ -68,11 +69,7 @@ DEFAULTS: dict[str, Any] = {
         "share": ["share"],
         "save": ["favorite"],
     },
-    # which events are community messages, and which add a WeCom contact
-    "community": {
-        "message": ["send_message"],
-        "add_wecom": ["add_wecom"],
-    },  # text encoding of CSV files in a folder source (gbk, ...)
+    "community": {"message": ["send_message"], "add_wecom": ["add_wecom"]},  # messages, WeCom
     "rfm": yaml.safe_load(
         (Path(__file__).parent / "defaults" / "rfm.yaml").read_text(encoding="utf-8")
     ),
@@ -95,40 +92,21 @@ DEFAULTS["channels"] = {
     "referral_channel": "referral",  # the channel whose inviters are counted
     "invite_event": "invite",  # the event an inviter sends; absent: no viral figures
 }
-DEFAULTS["findings"] = {
-    "limit": 7,  # the report lists at most this many findings, most important first
-    "segment_drop": 0.10,  # a watched segment that lost this share of its users is a finding
-    # segments whose shrinking is a problem (recent buyers and the top value tiers)
+DEFAULTS["findings"] = {  # at most `limit` findings; a watched segment that lost
+    "limit": 7,  # `segment_drop` of its users is one; actions: {kind.metric|metric|kind: text}
+    "segment_drop": 0.10,
     "watch_segments": ["important_value", "important_develop", "general_value", "diamond", "vip"],
-    # recommended action per finding: keys "kind.metric", metric or kind; text or {en:, zh:}
-    "actions": {},
+    "actions": {},  # text, or {en: ..., zh: ...}
 }
-DEFAULTS["experiments"] = {
-    "control": "control",  # the variant every other variant is compared with
-    "splits": {},  # expected split per experiment, e.g. {exp_1: {control: 0.5, treatment: 0.5}}
-    "metrics": ["conversion", "revenue", "orders", "revenue_per_order"],  # goal metrics
-    "definitions": {},  # metrics of your own: {name: {type: proportion|mean, event: name}}
-    "alpha": 0.05,
-    "alternative": "two-sided",
-    "relative": True,  # lead with the relative lift: its test decides significance
-    "power": 0.8,  # planned power of the minimum detectable effect
-    "planned_mde": 0.05,  # the lift the experiment was planned to detect (days still needed)
-    "correction": "holm",  # holm, bh or none, across goal metrics x variants
-    "sequential": "auto",  # auto: sequential for running experiments; true; false
-    "sequential_tuning": 5000,
-    "running_days": 2,  # running = someone was assigned in the last N days of the data
-    "srm_threshold": 0.001,
-    "multiple_exposure_warn": 0.01,
-    "min_sample": 100,
-    "cuped_days": 14,  # pre-exposure window of the CUPED covariate; 0 switches CUPED off
-    "winsorize": None,  # e.g. 0.99 caps revenue-like metrics at their 99th percentile
-    "prior_sd": None,  # e.g. 0.3: N(0, 0.3^2) prior on the lift in the Bayesian view
-}
+DEFAULTS["experiments"] = yaml.safe_load(
+    (Path(__file__).parent / "defaults" / "experiments.yaml").read_text(encoding="utf-8")
+)
 
 # mappings under these keys take names of the user's choosing (new schemes, their segments)
 _OPEN_KEYS = ("rfm.schemes", "rfm.segments", "experiments.splits", "experiments.definitions")
 
 LANGUAGES = ("en", "zh")
+ENGINES = ("duckdb", "spark")
 
 
 def _merge(base: dict[str, Any], override: Mapping[str, Any], path: str = "") -> dict[str, Any]:
@@ -219,6 +197,10 @@ class Params:
     @property
     def timezone(self) -> str:
         return self.raw["timezone"]
+
+    @property
+    def engine(self) -> str:
+        return str(self.raw["engine"])
 
     @property
     def source(self) -> str | None:
@@ -324,6 +306,7 @@ class Params:
 
 def _validate(raw: dict[str, Any], where: str) -> None:
     check_one_of("language", raw["language"], LANGUAGES)
+    check_one_of("engine", raw["engine"], ENGINES)
     try:
         ZoneInfo(str(raw["timezone"]))
     except (ZoneInfoNotFoundError, ValueError):
@@ -447,6 +430,12 @@ def with_language(params: Params, language: str) -> Params:
     """The same params with ``language`` (en or zh) instead of theirs."""
     check_one_of("language", language, LANGUAGES)
     return Params({**params.raw, "language": language}, params.path)
+
+
+def with_engine(params: Params, engine: str) -> Params:
+    """The same params with ``engine`` (duckdb or spark) instead of theirs."""
+    check_one_of("engine", engine, ENGINES)
+    return Params({**params.raw, "engine": engine}, params.path)
 
 
 def load_params(params: str | Path | Mapping[str, Any] | Params | None = None) -> Params:

@@ -22,7 +22,7 @@ from ibis.backends import BaseBackend
 from ..exceptions import ParamsError, SourceError
 from .contract import TABLES, table_spec
 from .files import check_frame, localize_frame, open_duckdb_file, open_folder
-from .params import Params, load_params
+from .params import Params, load_params, with_engine
 from .prepare import PreparedTable, prepare_table
 from .problems import DataContractWarning, Problem, contract_error, schema_problem
 
@@ -317,6 +317,7 @@ def connect(
     target: str | Path | BaseBackend | None = None,
     *,
     params: str | Path | dict[str, Any] | Params | None = None,
+    engine: str | None = None,
     **frames: pd.DataFrame | ibis.Table,
 ) -> Source:
     """Open a data source.
@@ -327,13 +328,18 @@ def connect(
         A DuckDB file (``.duckdb``/``.db``), a folder of Parquet/CSV files named after the
         tables (``events.parquet``, ``orders.csv``), an Ibis backend (DuckDB, PySpark,
         Postgres, ClickHouse, ...) or a connection URL for ``ibis.connect``. None: the params
-        ``source`` setting, else ``data/demo.duckdb``.
+        ``source`` setting, else ``data/demo.duckdb``. ``"spark"``: the tables of the
+        SparkSession's catalog, named by params ``tables:`` (``db.table`` allowed).
     params
         Params file, mapping or :class:`~opsanalysis.params.Params` (defaults if None).
     **frames
         Tables by canonical name as pandas DataFrames or Ibis tables
         (``connect(orders=df)``). With a backend as ``target`` they run on that backend;
         otherwise on an in-memory DuckDB.
+    engine
+        ``duckdb`` or ``spark`` (default: params ``engine``, duckdb): the engine that reads a
+        folder of Parquet/CSV files. With spark, a SparkSession as the environment configures
+        it (local mode, ``spark-submit``, ``SPARK_REMOTE``); see :mod:`opsanalysis.data.spark`.
 
     Returns
     -------
@@ -352,6 +358,8 @@ def connect(
     ['users']
     """
     p = load_params(params)
+    if engine:
+        p = with_engine(p, engine)
     for name in frames:
         if name not in TABLES:
             raise SourceError(
@@ -371,6 +379,12 @@ def connect(
         con = target
         description = f"{con.name} backend"
         tables = _tables_of_backend(con, p)
+    elif str(target).lower() == "spark":
+        from .spark import catalog_tables, spark_backend
+
+        con = spark_backend(p.timezone)
+        tables = catalog_tables(con, p)
+        description = "Spark session catalog"
     elif target is not None:
         text = str(target)
         path = Path(text)
@@ -384,12 +398,23 @@ def connect(
                 raise SourceError(f"Cannot connect to {text!r}: {exc}") from exc
             tables = _tables_of_backend(con, p)
         elif path.is_dir():
-            con, tables = open_folder(path, p)
+            if p.engine == "spark":
+                from .spark import spark_backend
+
+                con, tables = open_folder(path, p, spark_backend(p.timezone))
+            else:
+                con, tables = open_folder(path, p)
         elif path.is_file():
             if path.suffix.lower() not in (".duckdb", ".db", ".ddb"):
                 raise SourceError(
                     f"{text!r} is a file but not a DuckDB database (.duckdb); for Parquet or "
                     "CSV files pass the folder that holds them, named after the tables."
+                )
+            if p.engine == "spark":
+                raise SourceError(
+                    f"{path.name} is a DuckDB file, which Spark cannot read. For engine: spark "
+                    "export its tables to a folder of Parquet files (in DuckDB: COPY events TO "
+                    "'events.parquet'), or use engine: duckdb."
                 )
             con = open_duckdb_file(path)
             tables = _tables_of_backend(con, p)

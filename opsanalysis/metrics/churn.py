@@ -100,9 +100,11 @@ def reactivation(
             paid = o.semi_join(returners, o.user_id == returners.user_id)
             value = src.execute(paid.amount.sum())
             revenue = 0.0 if value is None or pd.isna(value) else float(value)
-        silent_n = int(r["silent_users"] or 0)
-        churned_n = int(r["churned_users"] or 0)
-        back_n, back_c = int(r["reactivated_users"] or 0), int(r["reactivated_churned"] or 0)
+        # a sum over no rows is NULL on DuckDB and NaN on Spark: both are 0 users
+        silent_n, churned_n, back_n, back_c = (
+            0 if pd.isna(r[c]) else int(r[c])
+            for c in ("silent_users", "churned_users", "reactivated_users", "reactivated_churned")
+        )
         rows.append(
             {
                 "period_start": pd.Timestamp(ps),

@@ -21,7 +21,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from ..data._io import atomic_output
-from ..data.params import load_params, with_language
+from ..data.params import load_params, with_engine, with_language
 from ..data.periods import Period, parse_period
 from ..data.source import DEFAULT_SOURCE, connect
 from ..exceptions import OpsAnalysisError, ReportError
@@ -115,6 +115,7 @@ def render_batch(
     out: str | Path = "reports",
     language: str | None = None,
     progress: bool = True,
+    engine: str | None = None,
 ) -> BatchResult:
     """Render ``kind`` for every period from ``first`` to ``last`` into ``<out>/<kind>/``."""
     periodic = [k for k, (period, _, _) in REPORT_KINDS.items() if period != "day"]
@@ -131,10 +132,16 @@ def render_batch(
     p = load_params(params_path)
     if language:
         p = with_language(p, language)
+    if engine:
+        p = with_engine(p, engine)
     source_arg = str(source or p.source or DEFAULT_SOURCE)
-    if "://" not in source_arg:
+    on_catalog = source_arg.lower() == "spark"
+    if "://" not in source_arg and not on_catalog:
         source_arg = str(Path(source_arg).resolve())
-    _, fingerprint = data_fingerprint(connect(source_arg, params=p))
+    # files are fingerprinted by DuckDB; the same numbers whichever engine renders them
+    _, fingerprint = data_fingerprint(
+        connect(source_arg, params=p if on_catalog else with_engine(p, "duckdb"))
+    )
     digest = inputs_hash(kind, params_path, p.language, fingerprint)
     manifest = read_manifest(out)
     result = BatchResult()
@@ -164,6 +171,7 @@ def render_batch(
                 source=source_arg,
                 out=out,
                 language=p.language,
+                engine=p.engine,
             )
             return per, None, False
         except OpsAnalysisError as exc:

@@ -344,11 +344,13 @@ def open_report(
     params: str | Path | dict[str, Any] | None = None,
     source: str | None = None,
     language: str | None = None,
+    engine: str | None = None,
 ) -> ReportContext:
     """Open the source and resolve the period for a report notebook.
 
     Empty strings count as None, so a Papermill parameter can be left at its default.
-    ``language`` (en or zh) overrides the params language.
+    ``language`` (en or zh) overrides the params language, ``engine`` (duckdb or spark) the
+    params engine.
     The period defaults to the latest complete one of ``kind`` in the data.
     """
     import matplotlib
@@ -358,7 +360,7 @@ def open_report(
     p = load_params(params or None)
     if language:
         p = with_language(p, language)
-    src = connect(source or None, params=p)
+    src = connect(source or None, params=p, engine=engine or None)
     if period:
         per = parse_period(period)
         src.require_data_on(per.start, per.last_day, per.label)

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..data._io import atomic_output, remove_stale, temp_dir_prefix
-from ..data.params import load_params, with_language
+from ..data.params import load_params, with_engine, with_language
 from ..data.periods import latest_complete_period, parse_period
 from ..data.source import DEFAULT_SOURCE, connect
 from ..exceptions import ReportError
@@ -286,6 +286,7 @@ def render_report(
     out: str | Path = "reports",
     extra: dict[str, Any] | None = None,
     language: str | None = None,
+    engine: str | None = None,
 ) -> Path:
     """Render a standard report (``weekly``, ``rfm``) to ``<out>/<kind>/<period>.html``.
 
@@ -308,10 +309,15 @@ def render_report(
     p = load_params(params_path)
     if language:
         p = with_language(p, language)
+    if engine:
+        p = with_engine(p, engine)
     source_arg = str(source or p.source or DEFAULT_SOURCE)
-    if "://" not in source_arg:
+    on_spark_catalog = source_arg.lower() == "spark"
+    if "://" not in source_arg and not on_spark_catalog:
         source_arg = str(Path(source_arg).resolve())
-    src = connect(source_arg, params=p)
+    # the period is resolved here, before the kernel starts: files are read by DuckDB (fast to
+    # open), and only the session's catalog needs a SparkSession in this process too
+    src = connect(source_arg, params=p if on_spark_catalog else with_engine(p, "duckdb"))
     if period:
         per = parse_period(period)
         if period_kind != "day" and per.kind != period_kind:
@@ -336,6 +342,7 @@ def render_report(
             "params_file": str(params_path.resolve()),
             "source": source_arg,
             "language": p.language,
+            "engine": p.engine,
             **(extra or {}),
         },
         title=f"{kind} report {per.label}",

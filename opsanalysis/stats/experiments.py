@@ -422,7 +422,10 @@ def experiment_overview(
     end_d = last_day(src, end)
     a = src.table("assignments")
     a = a.filter(on_days(a.assigned_at, None, end_d))
-    ids = src.execute(a.select("experiment_id").distinct().order_by("experiment_id"))
+    # not .distinct().order_by(): ibis 12 compiles that for PySpark as DISTINCT over every
+    # column of the filtered table, so each assignment time came back as another experiment
+    ids = src.execute(a.group_by("experiment_id").aggregate(n=a.count()))
+    ids = ids.sort_values("experiment_id", kind="stable")
     metric = metric or src.params.experiments.metrics[0]
     rows = []
     for exp in ids["experiment_id"]:
