@@ -260,3 +260,90 @@ def test_ops_analytics_parity(spark, demo_parquet, tiny_demo):
     _assert_same(d, oa.kpi_series(sp, first="2025-W43", last="2025-W47"), "kpi_series")
     d = oa.kpi_monitor(duck, period="2025-W47")
     _assert_same(d, oa.kpi_monitor(sp, period="2025-W47"), "kpi_monitor")
+
+
+def _table_cells(page: str) -> list[str]:
+    import re
+
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", page, re.S)
+    return [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", c)).strip() for c in cells]
+
+
+def test_weekly_report_is_the_same_on_duckdb_and_spark(demo_parquet, tmp_path):
+    """The whole weekly report from one Parquet folder, read by DuckDB and by Spark: every
+    table cell equal (the report's kernel starts its own local SparkSession)."""
+    from conftest import URL
+
+    from opsanalysis.cli import main
+
+    pages = {}
+    for engine in ("duckdb", "spark"):
+        out = tmp_path / engine
+        args = ["report", "weekly", "--source", str(demo_parquet), "--engine", engine]
+        assert main([*args, "--out", str(out)]) == 0
+        pages[engine] = (out / "weekly" / "2025-W47.html").read_text(encoding="utf-8")
+    duck, spark_cells = _table_cells(pages["duckdb"]), _table_cells(pages["spark"])
+    assert len(duck) > 500
+    assert duck == spark_cells
+    for page in pages.values():  # nothing of Spark's console, no traceback, no address
+        assert "WARN" not in page and "Traceback" not in page and not URL.search(page)
+
+
+@pytest.mark.parametrize(
+    "kind",
+    ["monthly --period 2025-11", "quarterly", "rfm", "experiment --experiment exp_push_time"],
+)
+def test_every_report_renders_on_spark(demo_parquet, tmp_path, kind):
+    from opsanalysis.cli import main
+
+    args = ["report", *kind.split(), "--source", str(demo_parquet), "--engine", "spark"]
+    assert main([*args, "--out", str(tmp_path)]) == 0
+    assert len(list(tmp_path.glob("*/*.html"))) == 1
+
+
+def test_the_session_catalog_is_a_source(spark, demo_parquet, tiny_demo, tmp_path):
+    """--source spark: the tables of the active session's catalog, named by params tables:
+    a database table (db.table) and a global temporary view (global_temp.view)."""
+    spark.sql(f"CREATE DATABASE IF NOT EXISTS oa_ods LOCATION '{tmp_path / 'ods'}'")
+    read = {n: spark.read.parquet(str(demo_parquet / f"{n}.parquet")) for n in TABLES[:3]}
+    read["users"].write.mode("overwrite").saveAsTable("oa_ods.app_users")
+    read["events"].write.mode("overwrite").saveAsTable("oa_ods.app_events")
+    read["orders"].createOrReplaceGlobalTempView("oa_orders")
+    names = {"users": "oa_ods.app_users", "events": "oa_ods.app_events"}
+    names["orders"] = "global_temp.oa_orders"
+    cat = oa.connect("spark", params={"tables": names})
+    assert cat.tables() == ["users", "events", "orders"]
+    d = oa.kpi_monitor(oa.connect(str(tiny_demo)), period="2025-W47")
+    s = oa.kpi_monitor(cat, period="2025-W47")
+    common = d[d["metric"].isin(s["metric"])].reset_index(drop=True)
+    assert_frame_equal(common[["metric", "value"]], s[["metric", "value"]], rtol=1e-12)
+    spark.sql("DROP DATABASE oa_ods CASCADE")
+    with pytest.raises(oa.SourceError, match="catalog has none of the tables"):
+        oa.connect("spark", params={"tables": {"users": "nowhere.users"}})
+
+
+def test_new_report_analyses_agree_on_spark(spark, demo_parquet, tiny_demo):
+    duck = oa.connect(str(tiny_demo))
+    sp = _spark_source(spark, demo_parquet, "demo")
+    for metric in ("new_users", "revenue", "content_read_rate", "repeat_purchase_rate"):
+        _assert_same(
+            oa.kpi_contribution(duck, metric, period="2025-W47"),
+            oa.kpi_contribution(sp, metric, period="2025-W47"),
+            metric,
+        )
+    _assert_same(
+        oa.data_coverage(duck, start="2025-11-17", end="2025-11-23"),
+        oa.data_coverage(sp, start="2025-11-17", end="2025-11-23"),
+        "data_coverage",
+    )
+    _assert_same(
+        oa.channel_value(duck, start="2025-10-13", end="2025-11-23"),
+        oa.channel_value(sp, start="2025-10-13", end="2025-11-23"),
+        "channel_value",
+    )
+    _assert_same(
+        oa.new_users_by_channel(duck, first="2025-W43", last="2025-W47"),
+        oa.new_users_by_channel(sp, first="2025-W43", last="2025-W47"),
+        "new_users_by_channel",
+    )
+    assert len(oa.experiment_overview(sp, end="2025-11-23")) == 3  # one row per experiment

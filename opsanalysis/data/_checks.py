@@ -123,3 +123,9 @@ def check_mapping(raw: dict[str, Any], key: str, where: str) -> None:
         set_value(raw, key, {})
     elif not isinstance(value, Mapping):
         raise bad(key, value, where, "use a mapping of names to settings")
+
+
+def whole(value: Any) -> int:
+    """A count the engine returned, as an int: the sum over no rows is NULL on DuckDB and NaN
+    on Spark, and both mean 0."""
+    return 0 if value is None or value != value else int(value)

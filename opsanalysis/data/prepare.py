@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 import ibis
 import ibis.expr.datatypes as dt
 
+from ._checks import whole
 from .contract import TABLES, ColumnSpec, TableSpec
 from .problems import Problem, example_text, schema_problem
 
@@ -354,7 +355,7 @@ def _counted_problems(
     id_cols = [c for c in (key, "user_id", None if key else first_time) if c and c in have]
     id_cols = list(dict.fromkeys(id_cols))
     for i, check in enumerate(checks):
-        k = int(counts[f"__c{i}"] or 0)
+        k = whole(counts[f"__c{i}"])
         if k:
             show = list(dict.fromkeys([*id_cols, check.column]))
             cols = [staged[c] for c in show]
@@ -375,7 +376,7 @@ def _counted_problems(
                 )
             )
     if key and key in have:
-        d = int(counts["__dup"] or 0)
+        d = whole(counts["__dup"])
         if d:
             g = t.group_by(key).aggregate(__rows=t.count()).filter(lambda x: x["__rows"] > 1)
             sample = execute(g.order_by(key).limit(max_examples)).rename(columns={"__rows": "rows"})

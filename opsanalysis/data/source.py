@@ -23,6 +23,7 @@ from ..exceptions import ParamsError, SourceError
 from .contract import TABLES, table_spec
 from .files import check_frame, localize_frame, open_duckdb_file, open_folder
 from .params import Params, load_params, with_engine
+from .periods import Period, latest_complete_period, period_containing
 from .prepare import PreparedTable, prepare_table
 from .problems import DataContractWarning, Problem, contract_error, schema_problem
 
@@ -294,6 +295,17 @@ class Source:
                 )
             return
 
+    def latest_period(self, kind: str) -> Period:
+        """The latest complete period of ``kind``; when the data has nothing in it (a short
+        history and a quarter), the period the data ends in, to date."""
+        last = self.last_timestamp()
+        complete = latest_complete_period(last, kind)
+        try:
+            self.require_data_on(complete.start, complete.last_day, complete.label)
+        except SourceError:
+            return period_containing(last, kind)
+        return complete
+
     def last_timestamp(self) -> datetime:
         """Latest event (or, with no events, order) time in the data, wall clock."""
         for name, col in (("events", "event_time"), ("orders", "order_time")):
@@ -339,7 +351,8 @@ def connect(
     engine
         ``duckdb`` or ``spark`` (default: params ``engine``, duckdb): the engine that reads a
         folder of Parquet/CSV files. With spark, a SparkSession as the environment configures
-        it (local mode, ``spark-submit``, ``SPARK_REMOTE``); see :mod:`opsanalysis.data.spark`.
+        it (local mode, ``PYSPARK_SUBMIT_ARGS``, ``SPARK_REMOTE``); see
+        :mod:`opsanalysis.data.spark`.
 
     Returns
     -------

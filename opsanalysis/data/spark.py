@@ -4,13 +4,15 @@ A team that outgrows one machine keeps its params and notebooks and says ``engin
 (or ``--engine spark``): a folder of Parquet/CSV files is then read by a SparkSession, and the
 source ``spark`` reads the session's catalog (params ``tables:`` name database tables, e.g.
 ``tables: {events: ods.app_events}``). Which cluster runs it is the environment's choice, as
-for any PySpark program: ``spark-submit --master ...``, ``SPARK_REMOTE`` (Spark Connect) or a
-``spark.master`` in ``spark-defaults.conf``; with none of those it is local mode.
+for any PySpark program: ``PYSPARK_SUBMIT_ARGS`` (``--master yarn ... pyspark-shell``),
+``SPARK_REMOTE`` (Spark Connect) or a ``spark.master`` in ``spark-defaults.conf``; with none of
+those it is local mode.
 """
 
 from __future__ import annotations
 
 import os
+import uuid
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -66,7 +68,7 @@ def spark_session(timezone: str) -> Any:
             ) from None
     try:
         session.sparkContext.setLogLevel("ERROR")
-        local = session.sparkContext.master.startswith("local")
+        local = str(session.sparkContext.master or "").startswith("local")
     except Exception:  # Spark Connect has no SparkContext; the server keeps its own logs
         local = False
     settings = {**RUNTIME_SETTINGS, **(LOCAL_SETTINGS if local else {})}
@@ -103,13 +105,16 @@ def catalog_tables(con: BaseBackend, params: Params) -> dict[str, ibis.Table]:
     """The contract tables the session's catalog has, under their params ``tables:`` names
     (``db.table`` for a table of another database)."""
     tables: dict[str, ibis.Table] = {}
+    session = con._session
     for name in TABLES:
         physical = params.physical_table(name)
-        database, _, table = physical.rpartition(".")
-        try:
-            tables[name] = con.table(table, database=database or None)
+        try:  # any name Spark resolves: db.table, catalog.db.table, global_temp.view
+            frame = session.table(physical)
         except Exception:  # not in the catalog: the table is absent, like a missing file
             continue
+        view = f"oa_{name}_{uuid.uuid4().hex[:8]}"
+        frame.createOrReplaceTempView(view)
+        tables[name] = con.table(view)
     if not tables:
         wanted = ", ".join(params.physical_table(t) for t in TABLES)
         raise SourceError(

@@ -9,6 +9,7 @@ import ibis
 import numpy as np
 import pandas as pd
 
+from ..data._checks import whole
 from ..data.engine import (
     active_events,
     as_date,
@@ -130,7 +131,7 @@ def channel_quality(
         ev = src.table("events")
         inv = ev.filter((ev.event == cfg.invite_event) & on_days(ev.event_time, lo, last))
         r = src.execute(inv.aggregate(invites=inv.count(), inviters=inv.user_id.nunique())).iloc[0]
-        if int(r["inviters"] or 0):
+        if whole(r["inviters"]):
             out.loc[ref, "invites_per_inviter"] = r["invites"] / r["inviters"]
             out.loc[ref, "new_users_per_inviter"] = out.loc[ref, "new_users"] / r["inviters"]
     out["complete"] = [

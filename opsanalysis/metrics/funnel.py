@@ -17,7 +17,7 @@ import ibis
 import numpy as np
 import pandas as pd
 
-from ..data._checks import check_one_of
+from ..data._checks import check_one_of, whole
 from ..data.engine import (
     active_events,
     day_range,
@@ -359,10 +359,10 @@ def _count(
 def _tidy(out: pd.DataFrame, steps: list[str], keys: list[str]) -> pd.DataFrame:
     rows = []
     for rec in out.to_dict("records"):
-        first = int(rec["n1"] or 0)
+        first = whole(rec["n1"])
         prev = first
         for i, name in enumerate(steps, start=1):
-            users = int(rec[f"n{i}"] or 0)
+            users = whole(rec[f"n{i}"])
 
             def dur(v: Any) -> Any:
                 return pd.NaT if v is None or pd.isna(v) else pd.Timedelta(seconds=float(v))

@@ -14,6 +14,7 @@ import ibis
 import numpy as np
 import pandas as pd
 
+from ..data._checks import whole
 from ..data.engine import day_range, elapsed_clock, midnight, on_days, wall_seconds
 from ..data.source import as_source
 from ..exceptions import ParamsError
@@ -130,7 +131,7 @@ def service_levels(
     }
     expr = t.group_by(keys).aggregate(**aggs) if keys else t.aggregate(**aggs)
     out = src.execute(expr)
-    if out.empty or (not keys and int(out["tickets"].iloc[0] or 0) == 0):
+    if out.empty or (not keys and whole(out["tickets"].iloc[0]) == 0):
         out = pd.DataFrame([{c: 0 for c in aggs}]) if not keys else out
         out["median"] = out["p90"] = np.nan
     for c in ("tickets", "answered_within", "answered_late", "unanswered", "pending"):

@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from ..data.params import Params, load_params, with_language
-from ..data.periods import Period, latest_complete_period, parse_period
+from ..data.periods import Period, parse_period
 from ..data.source import Source, connect
 from ..metrics.contribution import kpi_contribution
 from .display import (
@@ -365,5 +365,5 @@ def open_report(
         per = parse_period(period)
         src.require_data_on(per.start, per.last_day, per.label)
     else:
-        per = latest_complete_period(src.last_timestamp(), kind)
+        per = src.latest_period(kind)
     return ReportContext(source=src, period=per, params=p)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..data._io import atomic_output, remove_stale, temp_dir_prefix
 from ..data.params import load_params, with_engine, with_language
-from ..data.periods import latest_complete_period, parse_period
+from ..data.periods import parse_period
 from ..data.source import DEFAULT_SOURCE, connect
 from ..exceptions import ReportError
 
@@ -327,7 +327,7 @@ def render_report(
             )
         src.require_data_on(per.start, per.last_day, per.label)
     else:
-        per = latest_complete_period(src.last_timestamp(), period_kind)
+        per = src.latest_period(period_kind)
     name = safe_file_name((extra or {}).get("experiment") or per.label)
     target = out / kind / f"{name}.html"
     extra = dict(extra or {})
