@@ -203,3 +203,37 @@ def test_segment_and_experiment_records():
         ("significant_experiment", "e2", "high"),
         ("experiment_srm", "e3", "high"),
     }
+
+
+def test_a_period_to_date_misses_no_target_and_compares_only_rates(src):
+    monitor = _monitor(
+        [
+            {
+                "metric": "new_users",
+                "value": 5.0,
+                "previous": 2.0,
+                "low": 1.0,
+                "high": 3.0,
+                "wow_flag": True,
+                "history_flag": True,
+                "status": "anomaly",
+                "target": 9.0,
+            },
+            {
+                "metric": "content_read_rate",
+                "value": 0.3,
+                "previous": 0.5,
+                "low": 0.45,
+                "high": 0.55,
+                "wow_flag": True,
+                "history_flag": True,
+                "status": "anomaly",
+            },
+            {"metric": "revenue", "value": 50.0, "previous": 95.0, "target": 100.0},
+        ]
+    )
+    full = oa.ranked_findings(src, monitor=monitor)
+    assert sorted(full["metric"]) == ["content_read_rate", "new_users", "revenue"]
+    partial = oa.ranked_findings(src, monitor=monitor, to_date=True)
+    assert partial["kind"].tolist() == ["anomaly"]
+    assert partial["metric"].tolist() == ["content_read_rate"]

@@ -569,11 +569,12 @@ def test_quarterly_review_to_date_in_chinese(season_reports, season_demo):
     ]
     text = _text(page)
     assert "私域运营季度复盘" in text and "2025-Q4 （季度初至今）" in text
+    assert "本期数据覆盖 92 天中的 54 天" in text
     params = str(find_project_file("params", "quarterly.yaml"))
     src = oa.connect(str(season_demo), params=params)
     mon = oa.kpi_monitor(src, period="2025-Q4")
     for r in mon[mon["target"].notna()].to_dict("records"):
-        met = "达成" if r["value"] >= r["target"] else "未达成"
+        met = "达成" if r["value"] >= r["target"] else "尚未达成"  # the quarter has not ended
         cells = [
             format_value(r["metric"], r["target"]),
             format_value(r["metric"], r["value"]),

@@ -17,6 +17,7 @@ import pandas as pd
 from ..data.source import as_source
 from ..exceptions import OpsAnalysisError
 from .contribution import DECOMPOSABLE, kpi_contribution, main_contributor
+from .monitor import SCORECARD
 
 __all__ = ["ranked_findings"]
 
@@ -67,6 +68,7 @@ def ranked_findings(
     by: str = "channel",
     language: str | None = None,
     limit: int | None = None,
+    to_date: bool = False,
 ) -> pd.DataFrame:
     """The period's findings, most important first.
 
@@ -88,6 +90,10 @@ def ranked_findings(
         Which text of a params action to take (default params ``language``).
     limit
         At most this many findings (default params ``findings.limit``, 7).
+    to_date
+        The period has not ended (a month or quarter to date): its counts are partial, so no
+        target is missed yet and a count's change on the whole previous period is no
+        finding; rates still are.
 
     Returns
     -------
@@ -130,14 +136,16 @@ def ranked_findings(
         flagged = m.status in ("anomaly", "watch") or (
             m.status == "insufficient_history" and m.wow_flag
         )
-        if flagged and m.value == m.value:
+        partial = to_date and SCORECARD.get(m.metric, ("count",))[0] == "count"
+        if flagged and m.value == m.value and not partial:
             row = _row("anomaly", m.metric, "high" if m.status == "anomaly" else "medium")
             row.update(value=m.value, baseline=m.previous, low=m.low, high=m.high, change=m.change)
             row.update(target=m.target)
             if period and m.metric in DECOMPOSABLE:
                 row.update(_driver(src, m.metric, period, by))
             rows.append(row)
-        if m.target == m.target and m.value == m.value and m.value < m.target and not flagged:
+        below = m.target == m.target and m.value == m.value and m.value < m.target
+        if below and not flagged and not to_date:
             short = 1 - m.value / m.target
             kind = "service_below_target" if m.metric == "response_rate" else "missed_target"
             severity = "high" if short >= 0.10 else "medium" if short >= 0.03 else "low"

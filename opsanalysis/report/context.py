@@ -149,6 +149,10 @@ class ReportContext:
 
     def show_scorecard(self, monitor: pd.DataFrame) -> None:
         self._html(scorecard_html(monitor, self.language))
+        if self.period.kind in ("month", "quarter") and self.to_date:
+            days = (self.data_end - self.period.start).days + 1
+            note = text("to_date_note", self.language, days=days, of=self.period.days)
+            self._html(f"<p class='oa-note'>{html.escape(note)}</p>")
 
     def show_next_week(self, monitor: pd.DataFrame) -> None:
         self._html(next_week_html(monitor, self.language))
@@ -164,7 +168,7 @@ class ReportContext:
         self._html(coverage_html(coverage, self.language))
 
     def show_goals(self, monitor: pd.DataFrame) -> None:
-        self._html(goals_html(monitor, self.language))
+        self._html(goals_html(monitor, self.language, to_date=self.to_date))
 
     def show_channel_value(self, value: pd.DataFrame) -> None:
         self._html(channel_value_html(value, self.language))

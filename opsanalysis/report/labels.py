@@ -334,6 +334,11 @@ def format_pct(value: float, signed: bool = True) -> str:
 
 TEXT: dict[str, dict[str, str]] = {
     "no_experiments": {"en": "No experiment in this period.", "zh": "本期没有实验。"},
+    "to_date_note": {
+        "en": "To date: this period's figures cover {days} of its {of} days, against the whole "
+        "previous period; counts will still grow.",
+        "zh": "截至目前：本期数据覆盖 {of} 天中的 {days} 天，与上期全期相比；累计类指标仍会增长。",
+    },
     "month_to_date": {"en": "(month to date)", "zh": "（月初至今）"},
     "quarter_to_date": {"en": "(quarter to date)", "zh": "（季度初至今）"},
     "catalogue_title": {"en": "Reports", "zh": "报告目录"},

@@ -89,6 +89,7 @@ TABLE_NAMES = {
 WORDS = {
     "met": {"en": "met", "zh": "达成"},
     "missed": {"en": "missed", "zh": "未达成"},
+    "not_yet": {"en": "not yet met", "zh": "尚未达成"},
     "all_touchpoints": {"en": "all, users de-duplicated", "zh": "全部（用户去重）"},
     "over_90": {"en": "> 90 d", "zh": "> 90 天"},
     "days": {"en": "{d:.0f} d", "zh": "{d:.0f} 天"},
@@ -149,8 +150,9 @@ def segment_sizes_html(sizes: pd.DataFrame, labels: dict[str, str], language: st
     return _table(HEADS["segment_sizes"][language], rows, "oa-segment-sizes", colours)
 
 
-def goals_html(monitor: pd.DataFrame, language: str = "en") -> str:
-    """Each KPI with a target in params: target, actual, completion and met / missed."""
+def goals_html(monitor: pd.DataFrame, language: str = "en", to_date: bool = False) -> str:
+    """Each KPI with a target in params: target, actual, completion and met / missed ("not
+    yet met" while the period has not ended)."""
     rows, colours = [], []
     for r in monitor[monitor["target"].notna()].to_dict("records"):
         met = r["value"] == r["value"] and r["value"] >= r["target"]
@@ -160,10 +162,10 @@ def goals_html(monitor: pd.DataFrame, language: str = "en") -> str:
                 (format_value(r["metric"], r["target"]), "right"),
                 (format_value(r["metric"], r["value"]), "right"),
                 ("–" if r["completion"] != r["completion"] else f"{r['completion']:.0%}", "right"),
-                (WORDS["met" if met else "missed"][language], "left"),
+                (WORDS["met" if met else "not_yet" if to_date else "missed"][language], "left"),
             ]
         )
-        colours.append([""] * 4 + ["#1a7f37" if met else "#cf222e"])
+        colours.append([""] * 4 + ["#1a7f37" if met else "#9a6700" if to_date else "#cf222e"])
     return _table(HEADS["goals"][language], rows, "oa-goals", colours)
 
 
