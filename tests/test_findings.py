@@ -205,7 +205,7 @@ def test_segment_and_experiment_records():
     }
 
 
-def test_a_period_to_date_misses_no_target_and_compares_only_rates(src):
+def test_a_period_to_date_misses_no_target_and_compares_no_kpi(src):
     monitor = _monitor(
         [
             {
@@ -234,6 +234,14 @@ def test_a_period_to_date_misses_no_target_and_compares_only_rates(src):
     )
     full = oa.ranked_findings(src, monitor=monitor)
     assert sorted(full["metric"]) == ["content_read_rate", "new_users", "revenue"]
-    partial = oa.ranked_findings(src, monitor=monitor, to_date=True)
-    assert partial["kind"].tolist() == ["anomaly"]
-    assert partial["metric"].tolist() == ["content_read_rate"]
+    campaigns = pd.DataFrame(
+        {
+            "campaign_id": ["koc"],
+            "spend": [1000.0],
+            "revenue": [200.0],
+            "roas": [0.2],
+            "roi": [-0.8],
+        }
+    )
+    partial = oa.ranked_findings(src, monitor=monitor, campaigns=campaigns, to_date=True)
+    assert partial["kind"].tolist() == ["losing_campaign"]

@@ -17,7 +17,6 @@ import pandas as pd
 from ..data.source import as_source
 from ..exceptions import OpsAnalysisError
 from .contribution import DECOMPOSABLE, kpi_contribution, main_contributor
-from .monitor import SCORECARD
 
 __all__ = ["ranked_findings"]
 
@@ -91,9 +90,10 @@ def ranked_findings(
     limit
         At most this many findings (default params ``findings.limit``, 7).
     to_date
-        The period has not ended (a month or quarter to date): its counts are partial, so no
-        target is missed yet and a count's change on the whole previous period is no
-        finding; rates still are.
+        The period has not ended (a month or quarter to date): its KPIs cover part of it
+        (counts still grow, and shares of the period's active users move with its length), so
+        no KPI is compared with the whole previous period and no target is missed yet; the
+        findings are those of experiments, segments and campaigns.
 
     Returns
     -------
@@ -136,8 +136,7 @@ def ranked_findings(
         flagged = m.status in ("anomaly", "watch") or (
             m.status == "insufficient_history" and m.wow_flag
         )
-        partial = to_date and SCORECARD.get(m.metric, ("count",))[0] == "count"
-        if flagged and m.value == m.value and not partial:
+        if flagged and m.value == m.value and not to_date:
             row = _row("anomaly", m.metric, "high" if m.status == "anomaly" else "medium")
             row.update(value=m.value, baseline=m.previous, low=m.low, high=m.high, change=m.change)
             row.update(target=m.target)

@@ -29,6 +29,10 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "the usual range is {usual}.",
         "zh": "{metric}环比{moved} {pct}（本期 {value}，上期 {baseline}），常态区间 {usual}。",
     },
+    "anomaly_no_range": {
+        "en": "{metric} {moved} {pct} from the previous period ({value} vs {baseline}).",
+        "zh": "{metric}环比{moved} {pct}（本期 {value}，上期 {baseline}）。",
+    },
     "anomaly_target": {
         "en": " Target {target}: {completion} reached.",
         "zh": "目标 {target}，完成 {completion}。",
@@ -114,6 +118,8 @@ def finding_sentence(
     kind = f["kind"]
     if kind == "anomaly":
         up = f["change"] > 0
+        if f["low"] != f["low"]:  # too little history for a usual range: the move alone
+            t = TEMPLATES["anomaly_no_range"][language]
         text = t.format(
             metric=name,
             moved=w["rose" if up else "fell"],
