@@ -108,3 +108,33 @@ def test_lifecycle_and_hour_plots(src):
     h = oa.activity_by_hour(src, start="2025-11-03", end="2025-11-23")
     ax = oa.plot_activity_heatmap(h)
     assert [t.get_text() for t in ax.get_yticklabels()][0] == "Mon"
+
+
+def test_shared_activity_gives_the_same_numbers(tiny_demo):
+    """A report computes the per-user, per-day activity once (engine.share_activity); every
+    section reading it agrees with the same call on the events."""
+    from pandas.testing import assert_frame_equal
+
+    from opsanalysis.data.engine import share_activity
+
+    plain, shared = oa.connect(str(tiny_demo)), oa.connect(str(tiny_demo))
+    share_activity(shared)
+    assert shared.shared_activity is not None and plain.shared_activity is None
+    calls = [
+        lambda s: oa.kpi_series(s, first="2025-W44", last="2025-W47"),
+        lambda s: oa.daily_kpis(s, start="2025-11-01", end="2025-11-23"),
+        lambda s: oa.kpi_overview(s, period="2025-W47"),
+        lambda s: oa.lifecycle(s, start="2025-10-20", end="2025-11-23"),
+        lambda s: oa.activity_tiers(s, start="2025-11-17", end="2025-11-23"),
+        lambda s: oa.reactivation(s, start="2025-10-20", end="2025-11-23"),
+        lambda s: oa.cohort_retention(s, start="2025-10-13", end="2025-11-23"),
+        lambda s: oa.active_users(s, period="week", by="channel"),
+    ]
+    for call in calls:
+        assert_frame_equal(call(plain), call(shared), check_exact=False, rtol=1e-12)
+    t = shared.shared_activity
+    got = shared.execute(t.aggregate(n=t.count(), ev=t.events.sum()))
+    ev = plain.table("events")
+    days = ev.select(ev.user_id, d=ev.event_time.date()).distinct().count()
+    assert int(got["n"].iloc[0]) == int(plain.execute(days))
+    assert int(got["ev"].iloc[0]) == int(plain.execute(ev.count()))  # every event, once

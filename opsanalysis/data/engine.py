@@ -15,6 +15,7 @@ from :mod:`~opsanalysis.data.periods`. Analyses import these instead of writing 
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -172,10 +173,43 @@ def paid_orders(src: Source) -> ibis.Table:
 
 
 def active_days(src: Source, lo: date | None, hi: date) -> ibis.Table:
-    """Distinct ``(user_id, day)`` with an active event on the days ``lo`` to ``hi``."""
+    """Distinct ``(user_id, day)`` with an active event on the days ``lo`` to ``hi``.
+
+    Read from the source's shared activity when a report computed it (:func:`share_activity`),
+    else from the events.
+    """
+    shared = src.shared_activity
+    if shared is not None:
+        keep = shared.day <= hi if lo is None else (shared.day >= lo) & (shared.day <= hi)
+        return shared.filter(keep).select("user_id", "day")
     ev = active_events(src)
     ev = ev.filter(on_days(ev.event_time, lo, hi))
     return ev.select(user_id=ev.user_id, day=ev.event_time.date()).distinct()
+
+
+def share_activity(src: Source) -> None:
+    """Compute the per-user, per-day activity once, for every section of a report.
+
+    One pass over the active events makes a table kept in the engine (a temporary table on
+    DuckDB, a cached temporary view on Spark): user_id, day, events (active events that day) and
+    event_types (distinct event names). :func:`active_days` then reads it instead of the
+    events, so DAU, WAU, stickiness, lifecycle, tiers, retention, reactivation and the monitor
+    share one pass. Analyses called on their own still read the events.
+    """
+    if src.shared_activity is not None or not src.has("events"):
+        return
+    ev = active_events(src)
+    per_day = ev.group_by(user_id=ev.user_id, day=ev.event_time.date()).aggregate(
+        events=ev.count(), event_types=ev.event.nunique()
+    )
+    name = f"oa_activity_{uuid.uuid4().hex[:12]}"  # lives as long as the connection
+    try:
+        shared = src.backend.create_table(name, per_day, temp=True)
+        if getattr(src.backend, "name", "") == "pyspark":  # a temporary view: keep its rows
+            src.backend._session.catalog.cacheTable(name)
+    except Exception:  # a backend without temporary tables: the sections read the events
+        return
+    src.shared_activity = shared
 
 
 # --------------------------------------------------------------------------------------------

@@ -74,6 +74,8 @@ class Source:
         self._raw = tables
         self._prepared: dict[str, PreparedTable] = {}
         self._subsets_checked: set[tuple[str, str]] = set()
+        #: per-user, per-day activity computed once for a report (see engine.share_activity)
+        self.shared_activity: ibis.Table | None = None
 
     def __repr__(self) -> str:
         return f"<opsanalysis.Source {self.description} tables={self.tables()}>"

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ..data._checks import check_one_of
-from ..data.engine import active_events, as_date, on_days, paid_orders
+from ..data.engine import active_days, as_date, on_days, paid_orders
 from ..data.periods import Period, latest_complete_period, parse_period
 from ..data.source import as_source
 from ..exceptions import ParamsError
@@ -87,9 +87,8 @@ def daily_kpis(data: Any, *, start: date | str, end: date | str) -> pd.DataFrame
         u = u.filter(on_days(u.registered_at, first, last))
         frames.append(u.group_by(date=u.registered_at.date()).aggregate(new_users=u.count()))
     if src.has("events"):
-        ev = active_events(src)
-        ev = ev.filter(on_days(ev.event_time, first, last))
-        frames.append(ev.group_by(date=ev.event_time.date()).aggregate(dau=ev.user_id.nunique()))
+        ad = active_days(src, first, last)  # the shared activity of a report, when it has one
+        frames.append(ad.group_by(date=ad.day).aggregate(dau=ad.count()))
     if src.has("orders"):
         od = paid_orders(src)
         od = od.filter(on_days(od.order_time, first, last))
@@ -132,9 +131,8 @@ def period_kpis(data: Any, period: Period | str) -> dict[str, float]:
     if "new_users" in sums:
         out["new_users"] = float(sums["new_users"])
     if src.has("events"):
-        ev = active_events(src)
-        ev = ev.filter(on_days(ev.event_time, p.start, p.last_day))
-        out["active_users"] = float(src.execute(ev.user_id.nunique()))
+        ad = active_days(src, p.start, p.last_day)
+        out["active_users"] = float(src.execute(ad.user_id.nunique()))
         out["dau_avg"] = float(sums["dau"]) / p.days
     if src.has("orders"):
         od = paid_orders(src)

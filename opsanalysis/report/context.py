@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..data.engine import share_activity
 from ..data.params import Params, load_params, with_language
 from ..data.periods import Period, parse_period
 from ..data.source import Source, connect
@@ -365,6 +366,7 @@ def open_report(
     if language:
         p = with_language(p, language)
     src = connect(source or None, params=p, engine=engine or None)
+    share_activity(src)  # the activity sections read one per-user, per-day table
     if period:
         per = parse_period(period)
         src.require_data_on(per.start, per.last_day, per.label)
