@@ -344,7 +344,10 @@ def campaign_roi_html(roi: pd.DataFrame, language: str = "en") -> str:
             ]
         )
         colours.append([""] * 7 + ["#cf222e" if roi_ == roi_ and roi_ < 0 else ""])
-    return _table(TABLE_HEADS["campaign_roi"][language], rows, "oa-roi", colours)
+    head = list(TABLE_HEADS["campaign_roi"][language])
+    if roi.columns[0] == "channel":  # the same table by acquisition channel
+        head[0] = WORDS["channel"][language]
+    return _table(head, rows, "oa-roi", colours)
 
 
 def _word(value: str, language: str) -> str:
@@ -369,7 +372,8 @@ def content_html(
         if r["type"] not in before.index or r[col] != r[col]:
             return now
         was = before.loc[r["type"], col]
-        return now if was != was else f"{now} ({(r[col] - was) * 100:+.1f} pt)"
+        points = round((r[col] - was) * 100, 1)
+        return now if was != was else f"{now} ({'±0.0' if points == 0 else f'{points:+.1f}'} pt)"
 
     rows = [
         [
