@@ -358,3 +358,27 @@ def test_new_user_funnel_window_is_real_time_across_daylight_saving():
         src = oa.connect(users=users, events=events, params=params)
         f = oa.new_user_funnel(src, start="2026-03-01", end="2026-03-31", window="1d")
         assert f["users"].tolist()[:2] == [1, activated], params
+
+
+def test_new_user_funnel_until_gives_earlier_signups_their_window(tiny_demo):
+    import duckdb
+
+    src = oa.connect(str(tiny_demo))
+    week = dict(start="2025-10-20", end="2025-10-26")
+    alone = oa.new_user_funnel(src, **week)
+    assert alone.equals(oa.new_user_funnel(src, **week, until="2025-10-26"))
+    later = oa.new_user_funnel(src, **week, until="2025-11-23").set_index("event")
+    con = duckdb.connect(str(tiny_demo), read_only=True)
+    (activated,) = con.execute(
+        """
+        SELECT count(*) FROM users u WHERE u.registered_at >= '2025-10-20'
+          AND u.registered_at < '2025-10-27' AND EXISTS (
+            SELECT 1 FROM events e WHERE e.user_id = u.user_id
+              AND CAST(e.event_time AS DATE) > CAST(u.registered_at AS DATE)
+              AND e.event_time <= u.registered_at + INTERVAL 30 DAY
+              AND e.event_time < '2025-11-24')
+        """
+    ).fetchone()
+    con.close()
+    assert later.loc["activated", "users"] == activated
+    assert activated > alone.set_index("event").loc["activated", "users"]

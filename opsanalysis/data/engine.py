@@ -191,8 +191,8 @@ def share_activity(src: Source) -> None:
     """Compute the per-user, per-day activity once, for every section of a report.
 
     One pass over the active events makes a table kept in the engine (a temporary table on
-    DuckDB, a cached temporary view on Spark): user_id, day, events (active events that day) and
-    event_types (distinct event names). :func:`active_days` then reads it instead of the
+    DuckDB, a cached temporary view on Spark): user_id, day and events (active events that
+    day). :func:`active_days` then reads it instead of the
     events, so DAU, WAU, stickiness, lifecycle, tiers, retention, reactivation and the monitor
     share one pass. Analyses called on their own still read the events.
     """
@@ -200,7 +200,7 @@ def share_activity(src: Source) -> None:
         return
     ev = active_events(src)
     per_day = ev.group_by(user_id=ev.user_id, day=ev.event_time.date()).aggregate(
-        events=ev.count(), event_types=ev.event.nunique()
+        events=ev.count()
     )
     name = f"oa_activity_{uuid.uuid4().hex[:12]}"  # lives as long as the connection
     try:

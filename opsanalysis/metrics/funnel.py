@@ -20,6 +20,7 @@ import pandas as pd
 from ..data._checks import check_one_of, whole
 from ..data.engine import (
     active_events,
+    as_date,
     day_range,
     elapsed_clock,
     on_days,
@@ -395,6 +396,7 @@ def new_user_funnel(
     end: Any = None,
     window: str | timedelta = "30D",
     by: str | None = None,
+    until: Any = None,
 ) -> pd.DataFrame:
     """Register -> activate -> first order for users registered in [start, end].
 
@@ -402,7 +404,9 @@ def new_user_funnel(
     with no names set, the first active event on a later calendar day than the registration
     (the user came back). The first order is the first paid order at or after activation.
     Both must fall within ``window`` of the registration (elapsed time, as in :func:`funnel`)
-    and before the end of ``end``.
+    and before the end of ``until`` (default ``end``): pass a later ``until`` to give the
+    signups of an earlier week their whole window, e.g. signups five weeks back and
+    ``until`` the report's last day.
 
     Returns
     -------
@@ -410,14 +414,15 @@ def new_user_funnel(
         The columns of :func:`funnel`, with steps registered, activated and first_order.
     """
     src = as_source(data, ("users", "events"))
-    lo, hi = day_range(src, start, end)
+    lo, last_signup = day_range(src, start, end)
+    hi = max(last_signup, as_date(until)) if until is not None else last_signup
     w = ibis.interval(seconds=int(parse_window(window).total_seconds()))
     u = src.table("users")
-    u = u.filter(on_days(u.registered_at, lo, hi))
+    u = u.filter(on_days(u.registered_at, lo, last_signup))
     att = u.select(user_id=u.user_id, t1=u.registered_at, r1=ibis.literal(0))
     names = src.params.activation_events
     ev = active_events(src) if not names else src.table("events")
-    ev = ev.filter(on_days(ev.event_time, None, hi))
+    ev = ev.filter(on_days(ev.event_time, lo, hi))  # nothing before the first signup counts
     if names:
         ev = ev.filter(ev.event.isin(names))
     tz = src.params.timezone
@@ -436,7 +441,7 @@ def new_user_funnel(
     att = act.mutate(t_1=act.t1)
     if src.has("orders"):
         od = paid_orders(src)
-        od = od.filter(on_days(od.order_time, None, hi))
+        od = od.filter(on_days(od.order_time, lo, hi))
         o = od.select(ou=od.user_id, ot=clock(od.order_time))
         j = att.left_join(
             o, (att.user_id == o.ou) & att.t_2.notnull() & (o.ot >= att.t_2) & (o.ot <= att.t1 + w)
