@@ -130,6 +130,7 @@ ENGINE_HELP = (
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from .data.params import ENGINES
     from .report.render import REPORT_KINDS
 
     parser = argparse.ArgumentParser(prog="opsanalysis", description=__doc__)
@@ -168,7 +169,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="rfm, weekly, monthly: write the CSV lists of params rfm.export_segments here "
         "(default: beside the report)",
     )
-    rep.add_argument("--engine", choices=["duckdb", "spark"], default=None, help=ENGINE_HELP)
+    rep.add_argument("--engine", choices=ENGINES, default=None, help=ENGINE_HELP)
     rep.set_defaults(func=_report)
 
     bat = sub.add_parser("batch", help="render a report for every period of a range")
@@ -184,7 +185,7 @@ def build_parser() -> argparse.ArgumentParser:
     bat.add_argument("--params", default=None)
     bat.add_argument("--out", default="reports", help="output folder (default reports/)")
     bat.add_argument("--language", choices=["en", "zh"], default=None)
-    bat.add_argument("--engine", choices=["duckdb", "spark"], default=None, help=ENGINE_HELP)
+    bat.add_argument("--engine", choices=ENGINES, default=None, help=ENGINE_HELP)
     bat.set_defaults(func=_batch)
 
     exp = sub.add_parser("export", help="write a user list to CSV for campaign tools")

@@ -12,6 +12,11 @@ from opsanalysis.metrics.findings import FINDING_COLUMNS
 from opsanalysis.metrics.monitor import MONITOR_COLUMNS
 from opsanalysis.report.findings_text import finding_sentence, findings_html
 
+# one campaign that returned 200 on 1,000 of spend (ROI -80%)
+LOSING_CAMPAIGN = pd.DataFrame(
+    {"campaign_id": ["koc"], "spend": [1000.0], "revenue": [200.0], "roas": [0.2], "roi": [-0.8]}
+)
+
 
 def _monitor(rows: list[dict]) -> pd.DataFrame:
     base = {
@@ -62,16 +67,7 @@ def test_records_rank_by_severity_times_size_with_actions(src):
             {"metric": "response_rate", "value": 0.891, "previous": 0.9, "target": 0.9},
         ]
     )
-    campaigns = pd.DataFrame(
-        {
-            "campaign_id": ["koc"],
-            "spend": [1000.0],
-            "revenue": [200.0],
-            "roas": [0.2],
-            "roi": [-0.8],
-        }
-    )
-    f = oa.ranked_findings(src, monitor=monitor, campaigns=campaigns)
+    f = oa.ranked_findings(src, monitor=monitor, campaigns=LOSING_CAMPAIGN)
     assert list(f.columns) == FINDING_COLUMNS
     assert f["kind"].tolist() == [
         "anomaly",
@@ -85,7 +81,9 @@ def test_records_rank_by_severity_times_size_with_actions(src):
     assert anomaly["driver_share"] == pytest.approx(2 / 3)
     assert anomaly["action"] == "Check the campaign." and anomaly["target"] == 4.0
     assert f.set_index("kind").loc["losing_campaign", "action"] == "Pause it."
-    assert oa.ranked_findings(src, monitor=monitor, campaigns=campaigns, limit=2).shape[0] == 2
+    assert (
+        oa.ranked_findings(src, monitor=monitor, campaigns=LOSING_CAMPAIGN, limit=2).shape[0] == 2
+    )
     zh = oa.ranked_findings(src, monitor=monitor, language="zh")
     assert zh.set_index("kind").loc["anomaly", "action"] == "核查活动。"
 
@@ -234,14 +232,25 @@ def test_a_period_to_date_misses_no_target_and_compares_no_kpi(src):
     )
     full = oa.ranked_findings(src, monitor=monitor)
     assert sorted(full["metric"]) == ["content_read_rate", "new_users", "revenue"]
-    campaigns = pd.DataFrame(
-        {
-            "campaign_id": ["koc"],
-            "spend": [1000.0],
-            "revenue": [200.0],
-            "roas": [0.2],
-            "roi": [-0.8],
-        }
-    )
-    partial = oa.ranked_findings(src, monitor=monitor, campaigns=campaigns, to_date=True)
+    partial = oa.ranked_findings(src, monitor=monitor, campaigns=LOSING_CAMPAIGN, to_date=True)
     assert partial["kind"].tolist() == ["losing_campaign"]
+
+
+def test_the_split_behind_a_driver_comes_with_the_findings(src):
+    monitor = _monitor(
+        [
+            {
+                "metric": "new_users",
+                "value": 5.0,
+                "previous": 2.0,
+                "low": 1.0,
+                "high": 3.0,
+                "wow_flag": True,
+                "history_flag": True,
+                "status": "anomaly",
+            },
+        ]
+    )
+    f = oa.ranked_findings(src, monitor=monitor)
+    kept = f.attrs["contributions"]["new_users"]
+    pd.testing.assert_frame_equal(kept, oa.kpi_contribution(src, "new_users", period="2025-W47"))

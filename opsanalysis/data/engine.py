@@ -199,9 +199,7 @@ def share_activity(src: Source) -> None:
     if src.shared_activity is not None or not src.has("events"):
         return
     ev = active_events(src)
-    per_day = ev.group_by(user_id=ev.user_id, day=ev.event_time.date()).aggregate(
-        events=ev.count()
-    )
+    per_day = ev.group_by(user_id=ev.user_id, day=ev.event_time.date()).aggregate(events=ev.count())
     name = f"oa_activity_{uuid.uuid4().hex[:12]}"  # lives as long as the connection
     try:
         shared = src.backend.create_table(name, per_day, temp=True)

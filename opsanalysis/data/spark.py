@@ -27,8 +27,6 @@ from .params import Params
 
 __all__: list[str] = []  # used through connect(engine="spark")
 
-ENGINES = ("duckdb", "spark")
-
 #: set on every session (runtime settings): pandas results come back through Arrow
 RUNTIME_SETTINGS = {"spark.sql.execution.arrow.pyspark.enabled": "true"}
 #: set on a local session: a report's tables are small per partition, and 200 shuffle

@@ -110,15 +110,7 @@ def channel_quality(
         for r in agg.itertuples():
             out.loc[r.channel, "first_order_rate"] = r.buyers / out.loc[r.channel, "new_users"]
             out.loc[r.channel, "revenue_per_new_user"] = r.revenue / out.loc[r.channel, "new_users"]
-    out["spend"] = np.nan
-    if src.has("spend"):
-        sp = src.table("spend")
-        if "channel" in sp.columns:
-            sp = sp.filter((sp.date >= ibis.literal(lo)) & (sp.date <= ibis.literal(hi)))
-            spend = src.execute(sp.group_by("channel").aggregate(spend=sp.amount.sum()))
-            for r in spend.itertuples():
-                if r.channel in out.index:
-                    out.loc[r.channel, "spend"] = float(r.spend)
+    out["spend"] = _channel_spend(src, lo, hi).reindex(out.index)
     out["cac"] = out["spend"] / out["new_users"]
     revenue = out["revenue_per_new_user"] * out["new_users"]
     out["roi"] = np.where(
@@ -140,6 +132,16 @@ def channel_quality(
     out = out.reset_index().sort_values("channel", kind="stable").reset_index(drop=True)
     out["new_users"] = out["new_users"].astype("int64")
     return out[CHANNEL_COLUMNS]
+
+
+def _channel_spend(src: Any, lo: Any, hi: Any) -> pd.Series:
+    """spend.amount per channel on the dates ``lo`` to ``hi`` (empty without channel spend)."""
+    if not src.has("spend") or "channel" not in src.table("spend").columns:
+        return pd.Series(dtype=float)
+    sp = src.table("spend")
+    sp = sp.filter((sp.date >= ibis.literal(lo)) & (sp.date <= ibis.literal(hi)))
+    spend = src.execute(sp.group_by("channel").aggregate(spend=sp.amount.sum()))
+    return spend.set_index("channel")["spend"].astype(float)
 
 
 def new_users_by_channel(
@@ -267,12 +269,7 @@ def channel_value(
     out[f"matured_{hs[-1]}"] = got[f"n_{hs[-1]}"] / got["new_users"]
     buyers = got["buyers"].astype(float)
     out["repurchase_rate"] = got["repeaters"] / buyers.where(buyers > 0)
-    out["spend"] = np.nan
-    if src.has("spend") and "channel" in src.table("spend").columns:
-        sp = src.table("spend")
-        sp = sp.filter((sp.date >= ibis.literal(lo)) & (sp.date <= ibis.literal(hi)))
-        spend = src.execute(sp.group_by("channel").aggregate(spend=sp.amount.sum()))
-        out["spend"] = spend.set_index("channel")["spend"].astype(float).reindex(out.index)
+    out["spend"] = _channel_spend(src, lo, hi).reindex(out.index)
     out["cac"] = out["spend"] / out["new_users"]
     out["payback_days"] = np.nan
     for h in reversed(hs):

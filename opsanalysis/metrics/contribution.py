@@ -100,12 +100,7 @@ def kpi_contribution(
     p = parse_period(period)
     if p.kind not in ("day", "week", "month", "quarter"):
         raise ParamsError(f"period must be a day, week, month or quarter; got {p.label}.")
-    users = src.table("users")
-    if by not in users.columns:
-        raise ParamsError(
-            f"by={by!r} is not a column of table 'users' (it has {', '.join(users.columns)}); "
-            "pass one of those."
-        )
+    src.check_user_column(by)
     kind, num, den = DECOMPOSABLE[metric]
     prev = p.previous()
     parts = _parts(src, metric, by, prev, p)

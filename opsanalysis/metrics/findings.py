@@ -124,14 +124,17 @@ def ranked_findings(
           0; high below -50%); value = revenue, baseline = spend, change = ROI, low = ROAS.
 
         score = severity weight (3, 2, 1) x size, size = min(|change|, 1); the table is
-        sorted by score, highest first. action: params ``findings.actions`` under
-        ``"kind.metric"``, the metric, the subject or the kind (first found), else empty.
+        sorted by score, highest first; ``attrs["contributions"]`` holds the
+        :func:`kpi_contribution` table of each driver named. action: params
+        ``findings.actions`` under ``"kind.metric"``, the metric, the subject or the kind
+        (first found), else empty.
     """
     src = as_source(data, "users")
     cfg = src.params.findings
     language = language or src.params.language
     period = str(monitor["period"].iloc[0]) if len(monitor) else None
     rows: list[dict[str, Any]] = []
+    splits: dict[str, pd.DataFrame] = {}  # metric -> its kpi_contribution, kept for the report
     for m in monitor.itertuples(index=False):
         flagged = m.status in ("anomaly", "watch") or (
             m.status == "insufficient_history" and m.wow_flag
@@ -141,7 +144,7 @@ def ranked_findings(
             row.update(value=m.value, baseline=m.previous, low=m.low, high=m.high, change=m.change)
             row.update(target=m.target)
             if period and m.metric in DECOMPOSABLE:
-                row.update(_driver(src, m.metric, period, by))
+                row.update(_driver(src, m.metric, period, by, splits))
             rows.append(row)
         below = m.target == m.target and m.value == m.value and m.value < m.target
         if below and not flagged and not to_date:
@@ -196,7 +199,9 @@ def ranked_findings(
         for r in out.itertuples(index=False)
     ]
     out = out.sort_values("score", ascending=False, kind="stable")
-    return out.head(int(limit or cfg["limit"])).reset_index(drop=True)
+    out = out.head(int(limit or cfg["limit"])).reset_index(drop=True)
+    out.attrs["contributions"] = {m: splits[m] for m in out["metric"] if m in splits}
+    return out
 
 
 def _row(kind: str, metric: str, severity: str) -> dict[str, Any]:
@@ -205,8 +210,11 @@ def _row(kind: str, metric: str, severity: str) -> dict[str, Any]:
     return row
 
 
-def _driver(src: Any, metric: str, period: str, by: str) -> dict[str, Any]:
-    """The part contributing most to a KPI's change (empty when there is none to name)."""
+def _driver(
+    src: Any, metric: str, period: str, by: str, splits: dict[str, pd.DataFrame]
+) -> dict[str, Any]:
+    """The part contributing most to a KPI's change (empty when there is none to name); the
+    whole split is kept in ``splits``."""
     if not src.has("users") or by not in src.table("users").columns:
         return {}
     try:
@@ -216,6 +224,7 @@ def _driver(src: Any, metric: str, period: str, by: str) -> dict[str, Any]:
     top = main_contributor(parts)
     if top is None:
         return {}
+    splits[metric] = parts
     return {
         "driver_by": by,
         "driver": str(top["part"]),

@@ -21,12 +21,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from ..data._io import atomic_output
-from ..data.params import load_params, with_engine, with_language
+from ..data.params import load_params
 from ..data.periods import Period, parse_period
-from ..data.source import DEFAULT_SOURCE, connect
 from ..exceptions import OpsAnalysisError, ReportError
 from .labels import SECTIONS, section, text
-from .render import REPORT_KINDS, find_project_file, render_report
+from .render import REPORT_KINDS, find_project_file, open_for_command, render_report
 from .stamp import data_fingerprint
 
 __all__: list[str] = []  # the `opsanalysis batch` command; render_report is the library call
@@ -129,19 +128,8 @@ def render_batch(
     period_kind, _, params_name = REPORT_KINDS[kind]
     periods = _periods(first, last, period_kind)
     params_path = Path(params) if params else find_project_file("params", params_name)
-    p = load_params(params_path)
-    if language:
-        p = with_language(p, language)
-    if engine:
-        p = with_engine(p, engine)
-    source_arg = str(source or p.source or DEFAULT_SOURCE)
-    on_catalog = source_arg.lower() == "spark"
-    if "://" not in source_arg and not on_catalog:
-        source_arg = str(Path(source_arg).resolve())
-    # files are fingerprinted by DuckDB; the same numbers whichever engine renders them
-    _, fingerprint = data_fingerprint(
-        connect(source_arg, params=p if on_catalog else with_engine(p, "duckdb"))
-    )
+    p, source_arg, src = open_for_command(params_path, source, language, engine)
+    _, fingerprint = data_fingerprint(src)
     digest = inputs_hash(kind, params_path, p.language, fingerprint)
     manifest = read_manifest(out)
     result = BatchResult()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -67,15 +68,19 @@ class ReportContext:
     def language(self) -> str:
         return self.params.language
 
+    @cached_property
+    def _last_data_day(self) -> Any:
+        return self.source.last_timestamp().date()  # one query, however often cells ask
+
     @property
     def to_date(self) -> bool:
         """The period has not ended in the data (a month or quarter to date)."""
-        return self.period.last_day > self.source.last_timestamp().date()
+        return self.period.last_day > self._last_data_day
 
     @property
     def data_end(self) -> Any:
         """The period's last day, or the data's last day when the period has not ended."""
-        return min(self.period.last_day, self.source.last_timestamp().date())
+        return min(self.period.last_day, self._last_data_day)
 
     def _display_markdown(self, markdown: str) -> None:
         from IPython.display import Markdown, display
@@ -200,8 +205,11 @@ class ReportContext:
         if moved.empty:
             return
         self.subheading("contribution")
+        kept = findings.attrs.get("contributions", {})  # computed with the findings
         for f in moved.itertuples(index=False):
-            parts = kpi_contribution(self.source, f.metric, period=self.period, by=f.driver_by)
+            parts = kept.get(f.metric)
+            if parts is None:
+                parts = kpi_contribution(self.source, f.metric, period=self.period, by=f.driver_by)
             self._html(contribution_html(parts, self.language, self.period.kind))
 
     def show_service(self, levels: pd.DataFrame) -> None:

@@ -146,7 +146,7 @@ def finding_sentence(
                 text += TEMPLATES["driver_count"][language].format(
                     **values,
                     move=w["rise" if up else "drop"],
-                    part_change=_signed(metric, f["driver_change"]),
+                    part_change=signed_value(metric, f["driver_change"]),
                 )
         return text
     if kind in ("missed_target", "service_below_target"):
@@ -188,7 +188,8 @@ def finding_sentence(
     raise ValueError(f"No template for finding kind {kind!r}.")
 
 
-def _signed(metric: str, v: float) -> str:
+def signed_value(metric: str, v: float) -> str:
+    """A change in the metric's own format with its sign: "+303", "-¥490"."""
     text = format_value(metric, abs(v))
     return ("+" if v >= 0 else "-") + text
 

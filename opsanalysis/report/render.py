@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..data._io import atomic_output, remove_stale, temp_dir_prefix
-from ..data.params import load_params, with_engine, with_language
+from ..data.params import Params, load_params, with_engine, with_language
 from ..data.periods import parse_period
-from ..data.source import DEFAULT_SOURCE, connect
+from ..data.source import DEFAULT_SOURCE, Source, connect
 from ..exceptions import ReportError
 
 if TYPE_CHECKING:
@@ -277,6 +277,28 @@ def safe_file_name(name: str) -> str:
     return "_" + cleaned if not cleaned or cleaned.startswith(".") else cleaned
 
 
+def open_for_command(
+    params_path: Path, source: str | None, language: str | None, engine: str | None
+) -> tuple[Params, str, Source]:
+    """The params (with ``--language`` / ``--engine``), the source as the kernel will be given
+    it, and that source opened in this process to resolve periods and fingerprint the data.
+
+    Files are read here by DuckDB (fast to open; the numbers are the same whichever engine the
+    kernel uses); only the Spark session's catalog needs a SparkSession in this process too.
+    """
+    p = load_params(params_path)
+    if language:
+        p = with_language(p, language)
+    if engine:
+        p = with_engine(p, engine)
+    source_arg = str(source or p.source or DEFAULT_SOURCE)
+    on_catalog = source_arg.lower() == "spark"
+    if "://" not in source_arg and not on_catalog:
+        source_arg = str(Path(source_arg).resolve())
+    src = connect(source_arg, params=p if on_catalog else with_engine(p, "duckdb"))
+    return p, source_arg, src
+
+
 def render_report(
     kind: str = "weekly",
     *,
@@ -306,18 +328,7 @@ def render_report(
     if out.exists() and not out.is_dir():
         raise ReportError(f"--out {out.name!r} is a file; give a folder for the reports.")
     params_path = Path(params) if params else find_project_file("params", params_name)
-    p = load_params(params_path)
-    if language:
-        p = with_language(p, language)
-    if engine:
-        p = with_engine(p, engine)
-    source_arg = str(source or p.source or DEFAULT_SOURCE)
-    on_spark_catalog = source_arg.lower() == "spark"
-    if "://" not in source_arg and not on_spark_catalog:
-        source_arg = str(Path(source_arg).resolve())
-    # the period is resolved here, before the kernel starts: files are read by DuckDB (fast to
-    # open), and only the session's catalog needs a SparkSession in this process too
-    src = connect(source_arg, params=p if on_spark_catalog else with_engine(p, "duckdb"))
+    p, source_arg, src = open_for_command(params_path, source, language, engine)
     if period:
         per = parse_period(period)
         if period_kind != "day" and per.kind != period_kind:

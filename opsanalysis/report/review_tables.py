@@ -12,6 +12,7 @@ import html
 import pandas as pd
 
 from .display import _table
+from .findings_text import signed_value
 from .labels import CURRENCY, METRICS, format_pct, format_value, metric_label
 
 __all__: list[str] = []  # used through ReportContext
@@ -104,7 +105,7 @@ WORDS = {
 
 
 def _money(v: float) -> str:
-    return "–" if v != v else f"{CURRENCY}{v:,.0f}"
+    return format_value("revenue", v)
 
 
 def coverage_html(coverage: pd.DataFrame, language: str = "en") -> str:
@@ -231,8 +232,7 @@ def contribution_html(parts: pd.DataFrame, language: str = "en", kind: str | Non
                 (f"{r['rate_effect'] * 100:+.1f} pt", "right"),
             ]
         else:
-            sign = "+" if r["change"] >= 0 else "-"
-            cells.append((sign + format_value(metric, abs(r["change"])), "right"))
+            cells.append((signed_value(metric, r["change"]), "right"))
         cells.append(("–" if r["share"] != r["share"] else f"{r['share']:.0%}", "right"))
         rows.append(cells)
     head = HEADS["contribution_rate" if rate else "contribution_count"][language]
