@@ -18,6 +18,19 @@ LOSING_CAMPAIGN = pd.DataFrame(
 )
 
 
+# new users 2 -> 5 (+150%), outside the usual range 1-3 and flagged week over week: an anomaly
+NEW_USERS_ANOMALY = {
+    "metric": "new_users",
+    "value": 5.0,
+    "previous": 2.0,
+    "low": 1.0,
+    "high": 3.0,
+    "wow_flag": True,
+    "history_flag": True,
+    "status": "anomaly",
+}
+
+
 def _monitor(rows: list[dict]) -> pd.DataFrame:
     base = {
         "period": "2025-W47",
@@ -51,17 +64,7 @@ def test_records_rank_by_severity_times_size_with_actions(src):
     monitor = _monitor(
         [
             # an anomaly with its driver (new users: +3 of which channel a +2)
-            {
-                "metric": "new_users",
-                "value": 5.0,
-                "previous": 2.0,
-                "low": 1.0,
-                "high": 3.0,
-                "wow_flag": True,
-                "history_flag": True,
-                "status": "anomaly",
-                "target": 4.0,
-            },
+            {**NEW_USERS_ANOMALY, "target": 4.0},
             # 5% short of target: medium; 1% short: low
             {"metric": "revenue", "value": 95.0, "previous": 95.0, "target": 100.0},
             {"metric": "response_rate", "value": 0.891, "previous": 0.9, "target": 0.9},
@@ -89,21 +92,7 @@ def test_records_rank_by_severity_times_size_with_actions(src):
 
 
 def test_sentences_quote_the_record_numbers_in_both_languages(src):
-    monitor = _monitor(
-        [
-            {
-                "metric": "new_users",
-                "value": 5.0,
-                "previous": 2.0,
-                "low": 1.0,
-                "high": 3.0,
-                "wow_flag": True,
-                "history_flag": True,
-                "status": "anomaly",
-                "target": 4.0,
-            }
-        ]
-    )
+    monitor = _monitor([{**NEW_USERS_ANOMALY, "target": 4.0}])
     row = oa.ranked_findings(src, monitor=monitor).iloc[0]
     en = finding_sentence(row, "en", kind_of_period="week")
     assert en == (
@@ -206,17 +195,7 @@ def test_segment_and_experiment_records():
 def test_a_period_to_date_misses_no_target_and_compares_no_kpi(src):
     monitor = _monitor(
         [
-            {
-                "metric": "new_users",
-                "value": 5.0,
-                "previous": 2.0,
-                "low": 1.0,
-                "high": 3.0,
-                "wow_flag": True,
-                "history_flag": True,
-                "status": "anomaly",
-                "target": 9.0,
-            },
+            {**NEW_USERS_ANOMALY, "target": 9.0},
             {
                 "metric": "content_read_rate",
                 "value": 0.3,
@@ -239,16 +218,7 @@ def test_a_period_to_date_misses_no_target_and_compares_no_kpi(src):
 def test_the_split_behind_a_driver_comes_with_the_findings(src):
     monitor = _monitor(
         [
-            {
-                "metric": "new_users",
-                "value": 5.0,
-                "previous": 2.0,
-                "low": 1.0,
-                "high": 3.0,
-                "wow_flag": True,
-                "history_flag": True,
-                "status": "anomaly",
-            },
+            NEW_USERS_ANOMALY,
         ]
     )
     f = oa.ranked_findings(src, monitor=monitor)
