@@ -47,7 +47,7 @@ from .metrics.campaigns import campaign_roi, touchpoint_conversion
 from .metrics.channels import channel_quality, channel_value, new_users_by_channel
 from .metrics.churn import at_risk_users, reactivation
 from .metrics.clv import btyd_summary
-from .metrics.content import content_performance, top_content
+from .metrics.content import content_performance, pool_content, rank_content, top_content
 from .metrics.contribution import kpi_contribution, main_contributor
 from .metrics.findings import ranked_findings
 from .metrics.funnel import funnel, new_user_funnel
@@ -205,6 +205,8 @@ __all__ = [
     "kpi_monitor",
     "kpi_series",
     "content_performance",
+    "pool_content",
+    "rank_content",
     "top_content",
     "flag_anomaly",
     "AnomalyResult",

@@ -100,3 +100,34 @@ def test_top_content_and_errors(src):
     # a 2-day age: item 1's reads of 11-20 no longer count
     short = oa.content_performance(src, start="2025-11-17", end="2025-11-30", age_days=2)
     assert short.set_index("content_id").loc[1, "reads"] == 2
+
+
+def test_until_counts_interactions_to_a_later_day(src):
+    # item 1 (11-17 10:00) at the end of its own day: two reads, one share, not 7 days old
+    own_day = oa.content_performance(src, start="2025-11-17", end="2025-11-17")
+    one = own_day.set_index("content_id").loc[1]
+    assert (one.reads, one.readers, one.shares, bool(one.complete)) == (2, 2, 1, False)
+    # the same item counted up to 11-30: user 1's read of 11-20 and share of 11-18 count
+    later = oa.content_performance(src, start="2025-11-17", end="2025-11-17", until="2025-11-30")
+    one = later.set_index("content_id").loc[1]
+    assert (one.reads, one.readers, one.shares, bool(one.complete)) == (3, 2, 2, True)
+    assert later["content_id"].tolist() == [1]  # publication days stay start..end
+    with pytest.raises(ParamsError, match="until=2025-11-16 is before end=2025-11-17"):
+        oa.content_performance(src, start="2025-11-17", end="2025-11-17", until="2025-11-16")
+
+
+def test_pool_and_rank_a_slice_of_the_items(src):
+    items = oa.content_performance(src, start="2025-11-10", end="2025-11-30", min_readers=1)
+    # published 11-18 to 11-19: item 2 (video, 1 of 4 reachable) and item 4 (live, no readers)
+    pooled = oa.pool_content(items, "type", start="2025-11-18", end="2025-11-19").set_index("type")
+    assert pooled["items"].to_dict() == {"live": 1, "video": 1}
+    assert pooled.loc["video", "read_rate"] == 0.25 and pooled.loc["live", "readers"] == 0
+    # the same as asking content_performance for those days by type, counted to 11-30
+    direct = oa.content_performance(
+        src, start="2025-11-18", end="2025-11-19", until="2025-11-30", by="type"
+    )
+    pd.testing.assert_frame_equal(pooled.reset_index(), direct)
+    top = oa.rank_content(items, n=5, start="2025-11-17", end="2025-11-18")
+    assert top["content_id"].tolist() == [2, 1] and top["rank"].tolist() == [1, 2]
+    with pytest.raises(ParamsError, match="by='channel' is not a column of the items"):
+        oa.pool_content(items, "channel")

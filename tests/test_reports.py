@@ -487,12 +487,16 @@ def test_weekly_report_shows_content_at_seven_days(weekly_html, tiny_demo):
     text = _text(weekly_html.read_text(encoding="utf-8"))
     assert "Content (items of the week before, at 7 days old)" in text
     src = oa.connect(str(tiny_demo))
-    by_type = oa.content_performance(src, start="2025-11-10", end="2025-11-23", by="type")
+    # the items of W46 counted up to the report's last day: all seven days of each
+    by_type = oa.content_performance(
+        src, start="2025-11-10", end="2025-11-16", until="2025-11-23", by="type"
+    )
     video = by_type.set_index("type").loc["video"]
     assert (
         f"video {int(video.complete_items):,} {int(video.readers):,} {video.read_rate:.1%}" in text
     )
-    top = oa.top_content(src, start="2025-11-10", end="2025-11-16", n=5)
+    assert by_type["complete_items"].sum() == by_type["items"].sum()
+    top = oa.top_content(src, start="2025-11-10", end="2025-11-16", until="2025-11-23", n=5)
     assert all(str(title) in text for title in top["title"])
 
 

@@ -1,14 +1,14 @@
 """Content performance: reach, read rate and engagement of items, compared at the same age.
 
 Counts keep growing for days after an item is published, so items are compared at a fixed age:
-interactions count up to ``age_days`` after publication and never after the end of ``end``
-(a past week's figures never change). Rates use distinct users, never event counts, and name
-their denominator. Computed in the engine from ``content`` and ``events``.
+interactions count up to ``age_days`` after publication and never after the end of ``until``
+(default ``end``: a past week's figures never change). Rates use distinct users, never event
+counts, and name their denominator. Computed in the engine from ``content`` and ``events``.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import ibis
@@ -16,11 +16,11 @@ import numpy as np
 import pandas as pd
 
 from ..data._checks import check_one_of
-from ..data.engine import active_days, day_range, elapsed_clock, midnight, on_days
+from ..data.engine import active_days, as_date, day_range, elapsed_clock, midnight, on_days
 from ..data.source import as_source
 from ..exceptions import ParamsError
 
-__all__ = ["content_performance", "top_content"]
+__all__ = ["content_performance", "pool_content", "rank_content", "top_content"]
 
 ACTIONS = ("read", "like", "comment", "share", "save")
 _COUNTS = ["reachable", "readers", "reads", "likers", "commenters", "sharers", "savers", "shares"]
@@ -60,6 +60,7 @@ def content_performance(
     by: str = "content_id",
     min_readers: int = 50,
     age_days: int = 7,
+    until: Any = None,
 ) -> pd.DataFrame:
     """Reach and engagement of the items published on the days ``start`` to ``end``.
 
@@ -76,7 +77,10 @@ def content_performance(
         Items with fewer readers are marked ``enough_readers=False`` (too few to rank).
     age_days
         Interactions count from publication up to this many days later (24-hour days of
-        elapsed time), and never after the end of ``end``.
+        elapsed time), and never after the end of ``until``.
+    until
+        The last day whose interactions count (default ``end``): pass the report's last day
+        to see last week's items at their full age.
 
     Returns
     -------
@@ -99,9 +103,10 @@ def content_performance(
       distinct users doing it / readers; engagement_rate = (likers + commenters + sharers +
       savers) / readers (the sum of those four rates); shares_per_reader = shares / readers.
       An item without readers has NaN engagement rates.
-    - complete: False when the item is younger than ``age_days`` at the end of ``end``; such
-      items are shown but left out of group figures, so groups compare items at one age.
-    - Groups pool: summed numerators / summed denominators over their complete items.
+    - complete: False when the item is younger than ``age_days`` at the end of ``until``;
+      such items are shown but left out of group figures, so groups compare items at one age.
+    - Groups pool: summed numerators / summed denominators over their complete items
+      (:func:`pool_content`).
     """
     check_one_of("by", by, ["content_id", "type", "touchpoint"])
     if int(age_days) < 1:
@@ -113,9 +118,15 @@ def content_performance(
             f"by={by!r} is not a column of table 'content'; it has {', '.join(c.columns)}."
         )
     lo, hi = day_range(src, start, end, first=c.published_at)
-    cutoff = midnight(hi + timedelta(days=1))
+    last = hi if until is None else as_date(until)
+    if last < hi:
+        raise ParamsError(
+            f"until={last} is before end={hi}: interactions must be counted at least up to the "
+            "last publication day. Leave until out, or pass a day on or after end."
+        )
+    cutoff = midnight(last + timedelta(days=1))
     tz = src.params.timezone
-    horizon = hi + timedelta(days=int(age_days) + 1)
+    horizon = last + timedelta(days=int(age_days) + 1)
 
     def clock(col: Any) -> Any:
         return elapsed_clock(col, tz, lo, horizon)
@@ -159,14 +170,6 @@ def content_performance(
         savers=j.uid.nunique(where=did("save")),
         shares=did("share").ifelse(1, 0).sum(),
     )
-    # reachable users per publication day: active in the churn window before it
-    churned = src.params.churn.churned_days
-    days = items.select(d=items.pub_day).distinct()
-    ad = active_days(src, lo - timedelta(days=churned), hi)
-    pairs = days.inner_join(
-        ad, (ad.day >= days.d - ibis.interval(days=churned)) & (ad.day < days.d)
-    )
-    reach = pairs.group_by(pairs.d).aggregate(reachable=pairs.user_id.nunique())
     keep = [col for col in ("title", "type", "touchpoint") if col in c.columns]
     full = items.left_join(per, items.content_id == per.content_id).select(
         items.content_id,
@@ -176,8 +179,9 @@ def content_performance(
         items.pub_day,
         *[per[k] for k in _COUNTS if k != "reachable"],
     )
-    full = full.left_join(reach, full.pub_day == reach.d).select(full, reach.reachable)
     df = src.execute(full.order_by([full.published_at, full.content_id]))
+    pub_days = pd.to_datetime(df["pub_day"]).dt.date
+    df["reachable"] = pub_days.map(_reachable(src, sorted(set(pub_days))))
     for col in _COUNTS:
         df[col] = df[col].fillna(0).astype("int64")
     df["complete"] = df["complete"].astype(bool)
@@ -187,6 +191,49 @@ def content_performance(
         cols = ["content_id", *keep, "published_at", "complete", *_COUNTS, *_RATES]
         cols.append("enough_readers")
         return df[cols].reset_index(drop=True)
+    return pool_content(df, by)
+
+
+def _reachable(src: Any, days: list[date]) -> dict[date, int]:
+    """Users active in the params ``churn.churned_days`` days before each of ``days``.
+
+    One pass over the activity: a flag per user and day ("active in that day's window"),
+    then their sums; a range join of days to activity would count each active day once per
+    window it falls in, 30 times over.
+    """
+    churned = src.params.churn.churned_days
+    out: dict[date, int] = {}
+    for at in range(0, len(days), 60):  # at most 60 flags per query
+        chunk = days[at : at + 60]
+        ad = active_days(src, chunk[0] - timedelta(days=churned), chunk[-1] - timedelta(days=1))
+        flags = {
+            f"d{i}": ((ad.day >= d - timedelta(days=churned)) & (ad.day < d)).any()
+            for i, d in enumerate(chunk)
+        }
+        per_user = ad.group_by(ad.user_id).aggregate(**flags)
+        sums = {k: per_user[k].ifelse(1, 0).sum() for k in flags}
+        row = src.execute(per_user.aggregate(**sums)).iloc[0]
+        out.update(
+            {d: int(row[f"d{i}"]) if pd.notna(row[f"d{i}"]) else 0 for i, d in enumerate(chunk)}
+        )
+    return out
+
+
+def pool_content(
+    items: pd.DataFrame, by: str = "type", *, start: Any = None, end: Any = None
+) -> pd.DataFrame:
+    """The items of :func:`content_performance` pooled by ``by``, over those published on
+    ``start`` to ``end`` (both optional, inclusive).
+
+    Returns the ``by`` column, items, complete_items, then the counts and rates of
+    :func:`content_performance` as summed numerators / summed denominators over the
+    complete items (a group without complete items has NaN rates).
+    """
+    if by not in items.columns:
+        raise ParamsError(
+            f"by={by!r} is not a column of the items; they have {', '.join(items.columns)}."
+        )
+    df = _published_on(items, start, end)
     df[by] = df[by].astype(object).where(df[by].notna(), "(none)")
     done = df[df["complete"]]
     groups = sorted(df[by].unique(), key=str)
@@ -200,6 +247,36 @@ def content_performance(
     return out[[by, "items", "complete_items", *_COUNTS, *_RATES]]
 
 
+def _published_on(items: pd.DataFrame, start: Any, end: Any) -> pd.DataFrame:
+    day = pd.to_datetime(items["published_at"]).dt.date
+    keep = pd.Series(True, index=items.index)
+    if start is not None:
+        keep &= day >= as_date(start)
+    if end is not None:
+        keep &= day <= as_date(end)
+    return items[keep].copy()
+
+
+def rank_content(
+    items: pd.DataFrame,
+    *,
+    n: int = 5,
+    rank_by: str = "engagement_rate",
+    start: Any = None,
+    end: Any = None,
+) -> pd.DataFrame:
+    """The ``n`` items with the highest ``rank_by`` among the items of
+    :func:`content_performance` published on ``start`` to ``end`` with enough readers (ties:
+    more readers first); a ``rank`` column first."""
+    check_one_of("rank_by", rank_by, list(_RATES))
+    df = _published_on(items, start, end)
+    ok = df[df["enough_readers"]]
+    ranked = ok.sort_values([rank_by, "readers"], ascending=[False, False], kind="stable")
+    out = ranked.head(int(n)).reset_index(drop=True)
+    out.insert(0, "rank", np.arange(1, len(out) + 1))
+    return out
+
+
 def top_content(
     data: Any,
     *,
@@ -209,15 +286,12 @@ def top_content(
     min_readers: int = 50,
     age_days: int = 7,
     rank_by: str = "engagement_rate",
+    until: Any = None,
 ) -> pd.DataFrame:
     """The ``n`` items with the highest ``rank_by`` among items with at least ``min_readers``
-    readers (the rows of :func:`content_performance`; ties by more readers first)."""
+    readers (the rows of :func:`content_performance`, ranked by :func:`rank_content`)."""
     check_one_of("rank_by", rank_by, list(_RATES))
     items = content_performance(
-        data, start=start, end=end, min_readers=min_readers, age_days=age_days
+        data, start=start, end=end, min_readers=min_readers, age_days=age_days, until=until
     )
-    ok = items[items["enough_readers"]]
-    ranked = ok.sort_values([rank_by, "readers"], ascending=[False, False], kind="stable")
-    out = ranked.head(int(n)).reset_index(drop=True)
-    out.insert(0, "rank", np.arange(1, len(out) + 1))
-    return out
+    return rank_content(items, n=n, rank_by=rank_by)

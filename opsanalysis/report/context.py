@@ -18,6 +18,7 @@ from ..data.engine import share_activity
 from ..data.params import Params, load_params, with_language
 from ..data.periods import Period, parse_period
 from ..data.source import Source, connect
+from ..metrics.content import pool_content, rank_content
 from ..metrics.contribution import kpi_contribution
 from .display import (
     campaign_roi_html,
@@ -164,9 +165,17 @@ class ReportContext:
         self._html(next_week_html(monitor, self.language))
 
     def show_content(
-        self, by_type: pd.DataFrame, top: pd.DataFrame, previous: pd.DataFrame | None = None
+        self, items: pd.DataFrame, *, published: Period, previous: Period | None = None, n: int = 5
     ) -> None:
-        self._html(content_html(by_type, self.language, previous))
+        """The items of :func:`~opsanalysis.metrics.content.content_performance` published in
+        ``published``: by type (complete items), each rate with its change against the items
+        of ``previous``; then the top ``n``."""
+        by_type = pool_content(items, "type", start=published.start, end=published.last_day)
+        before = None
+        if previous is not None:
+            before = pool_content(items, "type", start=previous.start, end=previous.last_day)
+        self._html(content_html(by_type, self.language, before))
+        top = rank_content(items, n=n, start=published.start, end=published.last_day)
         if not top.empty:
             self._html(top_content_html(top, self.language))
 
