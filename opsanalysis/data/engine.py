@@ -187,19 +187,56 @@ def active_days(src: Source, lo: date | None, hi: date) -> ibis.Table:
     return ev.select(user_id=ev.user_id, day=ev.event_time.date()).distinct()
 
 
+def daily_activity(src: Source, lo: date | None, hi: date) -> ibis.Table:
+    """``(user_id, day, events, first_at, last_at)``: each day from ``lo`` to ``hi`` a user
+    was active, with their active events that day and the first and last of them; from the
+    shared activity when a report has it, else from the events."""
+    shared = src.shared_activity
+    if shared is not None:
+        keep = shared.day <= hi if lo is None else (shared.day >= lo) & (shared.day <= hi)
+        return shared.filter(keep).select("user_id", "day", "events", "first_at", "last_at")
+    ev = active_events(src)
+    ev = ev.filter(on_days(ev.event_time, lo, hi))
+    return _per_user_day(ev)
+
+
+def _per_user_day(ev: ibis.Table) -> ibis.Table:
+    return ev.group_by(user_id=ev.user_id, day=ev.event_time.date()).aggregate(
+        events=ev.count(), first_at=ev.event_time.min(), last_at=ev.event_time.max()
+    )
+
+
+def active_day_gaps(src: Source, hi: date) -> ibis.Table:
+    """``(user_id, day, next_day)``: each active day up to ``hi`` with the user's next active
+    day (null when there is none up to ``hi``); from the shared activity when a report has it.
+    """
+    shared = src.shared_activity
+    if shared is not None:
+        t = shared.filter(shared.day <= hi)
+        later = t.next_day > ibis.literal(hi)
+        return t.select("user_id", "day", next_day=later.ifelse(ibis.null("date"), t.next_day))
+    ad = active_days(src, None, hi)
+    w = ibis.window(group_by=ad.user_id, order_by=ad.day)
+    return ad.mutate(next_day=ad.day.lead().over(w))
+
+
 def share_activity(src: Source) -> None:
     """Compute the per-user, per-day activity once, for every section of a report.
 
     One pass over the active events makes a table kept in the engine (a temporary table on
-    DuckDB, a cached temporary view on Spark): user_id, day and events (active events that
-    day). :func:`active_days` then reads it instead of the
-    events, so DAU, WAU, stickiness, lifecycle, tiers, retention, reactivation and the monitor
-    share one pass. Analyses called on their own still read the events.
+    DuckDB, a cached temporary view on Spark): user_id, day, events (active events that
+    day), first_at and last_at (the first and last of them) and next_day (the user's next
+    active day).
+    :func:`active_days`, :func:`daily_activity` and :func:`active_day_gaps` then read it
+    instead of the events, so DAU, WAU, stickiness, lifecycle, tiers, retention,
+    reactivation, the new-user funnel and the monitor share one pass. Analyses called on
+    their own still read the events.
     """
     if src.shared_activity is not None or not src.has("events"):
         return
-    ev = active_events(src)
-    per_day = ev.group_by(user_id=ev.user_id, day=ev.event_time.date()).aggregate(events=ev.count())
+    per_day = _per_user_day(active_events(src))
+    w = ibis.window(group_by=per_day.user_id, order_by=per_day.day)
+    per_day = per_day.mutate(next_day=per_day.day.lead().over(w))
     name = f"oa_activity_{uuid.uuid4().hex[:12]}"  # lives as long as the connection
     try:
         shared = src.backend.create_table(name, per_day, temp=True)

@@ -6,7 +6,7 @@ A user is silent at an instant when they have had no active event for at least
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import ibis
@@ -14,9 +14,18 @@ import numpy as np
 import pandas as pd
 
 from ..data._checks import check_one_of
-from ..data.engine import active_days, active_events, day_range, last_day, on_days, paid_orders
+from ..data.engine import (
+    active_day_gaps,
+    active_days,
+    active_events,
+    day_range,
+    last_day,
+    midnight,
+    on_days,
+    paid_orders,
+)
 from ..data.periods import period_starts, shift_start
-from ..data.source import as_source
+from ..data.source import Source, as_source
 
 __all__ = ["reactivation", "at_risk_users"]
 
@@ -66,45 +75,12 @@ def reactivation(
     check_one_of("period", period, ["day", "week", "month"])
     src = as_source(data, "events")
     lo, hi = day_range(src, start, end)
-    silent, churned = src.params.churn.silent_days, src.params.churn.churned_days
-    days = active_days(src, None, hi)
-    orders = paid_orders(src) if src.has("orders") else None
+    starts = [ps for ps in period_starts(lo, hi, period) if ps >= lo]
+    counts = reactivation_counts(src, starts, period, hi, revenue=src.has("orders"))
     rows = []
-    for ps in period_starts(lo, hi, period):
-        if ps < lo:
-            continue
-        pe = shift_start(ps, period, 1)  # exclusive
-        before = days.filter(days.day < ibis.literal(ps))
-        last = before.group_by("user_id").aggregate(last=before.day.max())
-        last = last.filter(last.last <= ibis.literal(ps - timedelta(days=silent + 1)))
-        inside = days.filter(
-            (days.day >= ibis.literal(ps))
-            & (days.day < ibis.literal(min(pe, hi + timedelta(days=1))))
-        )
-        back = inside.select("user_id").distinct().mutate(back=ibis.literal(1))
-        j = last.left_join(back, "user_id").select(
-            last.user_id, last.last, back=back.back.fill_null(0)
-        )
-        is_churned = j.last <= ibis.literal(ps - timedelta(days=churned + 1))
-        agg = j.aggregate(
-            silent_users=j.count(),
-            churned_users=is_churned.ifelse(1, 0).sum(),
-            reactivated_users=j.back.sum(),
-            reactivated_churned=(is_churned & (j.back == 1)).ifelse(1, 0).sum(),
-        )
-        r = src.execute(agg).iloc[0]
-        revenue = np.nan
-        if orders is not None:
-            o = orders.filter(on_days(orders.order_time, ps, min(pe - timedelta(days=1), hi)))
-            returners = j.filter(j.back == 1).select("user_id")
-            paid = o.semi_join(returners, o.user_id == returners.user_id)
-            value = src.execute(paid.amount.sum())
-            revenue = 0.0 if value is None or pd.isna(value) else float(value)
-        # a sum over no rows is NULL on DuckDB and NaN on Spark: both are 0 users
-        silent_n, churned_n, back_n, back_c = (
-            0 if pd.isna(r[c]) else int(r[c])
-            for c in ("silent_users", "churned_users", "reactivated_users", "reactivated_churned")
-        )
+    for ps, r in zip(starts, counts.to_dict("records"), strict=True):
+        silent_n, churned_n = int(r["silent_users"]), int(r["churned_users"])
+        back_n, back_c = int(r["reactivated_users"]), int(r["reactivated_churned"])
         rows.append(
             {
                 "period_start": pd.Timestamp(ps),
@@ -114,11 +90,74 @@ def reactivation(
                 "reactivation_rate": back_n / silent_n if silent_n else np.nan,
                 "reactivated_churned": back_c,
                 "churned_reactivation_rate": back_c / churned_n if churned_n else np.nan,
-                "reactivated_revenue": revenue,
-                "complete": pe <= hi + timedelta(days=1),
+                "reactivated_revenue": r["reactivated_revenue"],
+                "complete": shift_start(ps, period, 1) <= hi + timedelta(days=1),
             }
         )
     return pd.DataFrame(rows, columns=REACTIVATION_COLUMNS)
+
+
+def reactivation_counts(
+    src: Source, starts: list[date], kind: str, hi: date, *, revenue: bool = False
+) -> pd.DataFrame:
+    """Silent, churned and reactivated users of the periods starting on ``starts``, in one
+    query over the gaps between each user's active days up to ``hi``.
+
+    A gap from active day ``d`` to the next one ``nxt`` (null when there is none up to
+    ``hi``) makes the user silent at a period start ``p`` when ``d <= p - silent_days - 1``
+    and ``nxt >= p`` (or null): ``d`` is then their last active day before ``p``. They are
+    churned when ``d <= p - churned_days - 1`` and reactivated when ``nxt`` falls in the
+    period. Only gaps longer than ``silent_days`` can do either, so only those are joined to
+    the periods. With ``revenue``, a second query sums the paid orders of the reactivated
+    users in their period (up to ``hi``).
+
+    Returns a frame indexed like ``starts`` with silent_users, churned_users,
+    reactivated_users, reactivated_churned (0 for a period without any) and
+    reactivated_revenue (NaN unless ``revenue``).
+    """
+    cfg = src.params.churn
+    silent, churned = cfg.silent_days, cfg.churned_days
+    cols = ["silent_users", "churned_users", "reactivated_users", "reactivated_churned"]
+    out = pd.DataFrame(0, index=pd.Index(starts, name="p"), columns=cols)
+    out["reactivated_revenue"] = np.nan
+    if not starts:
+        return out
+    gaps = active_day_gaps(src, hi).rename(nxt="next_day")
+    gaps = gaps.filter(gaps.nxt.isnull() | (gaps.nxt.delta(gaps.day, unit="day") > silent))
+    ends = [shift_start(s, kind, 1) for s in starts]
+    periods = ibis.memtable(
+        pd.DataFrame({"p": pd.to_datetime(starts), "pe": pd.to_datetime(ends)})
+    ).mutate(p=ibis._.p.date(), pe=ibis._.pe.date())
+    j = gaps.inner_join(
+        periods,
+        (gaps.day <= periods.p - ibis.interval(days=silent + 1))
+        & (gaps.nxt.isnull() | (gaps.nxt >= periods.p)),
+    )
+    j = j.mutate(
+        back=j.nxt.notnull() & (j.nxt < j.pe),
+        gone=j.day <= j.p - ibis.interval(days=churned + 1),
+    )
+    agg = src.execute(
+        j.group_by(j.p).aggregate(
+            silent_users=j.count(),
+            churned_users=j.gone.ifelse(1, 0).sum(),
+            reactivated_users=j.back.ifelse(1, 0).sum(),
+            reactivated_churned=(j.gone & j.back).ifelse(1, 0).sum(),
+        )
+    )
+    agg.index = pd.Index(pd.to_datetime(agg.pop("p")).dt.date, name="p")
+    # a sum over no rows is NULL on DuckDB and NaN on Spark: both are 0 users
+    out[cols] = agg[cols].reindex(out.index).fillna(0).astype("int64")
+    if revenue:
+        back = j.filter(j.back).select(bu=j.user_id, bp=j.p, be=j.pe)
+        od = paid_orders(src)
+        od = od.filter(on_days(od.order_time, starts[0], hi))
+        day = od.order_time.date()
+        paid = od.inner_join(back, (od.user_id == back.bu) & (day >= back.bp) & (day < back.be))
+        sums = src.execute(paid.group_by(paid.bp).aggregate(revenue=paid.amount.sum()))
+        sums.index = pd.Index(pd.to_datetime(sums.pop("bp")).dt.date, name="p")
+        out["reactivated_revenue"] = sums["revenue"].reindex(out.index).fillna(0.0).astype(float)
+    return out
 
 
 AT_RISK_COLUMNS = [
@@ -166,12 +205,8 @@ def at_risk_users(data: Any, *, as_of: Any = None, weeks: int | None = None) -> 
     half = int(weeks or cfg.risk_weeks) * 7 // 2
     recent_lo = day - timedelta(days=half - 1)
     prev_lo = recent_lo - timedelta(days=half)
-    ev = active_events(src)
-    ev = ev.filter(on_days(ev.event_time, prev_lo, day))
-    t = ev.select(user_id=ev.user_id, d=ev.event_time.date(), event=ev.event)
-    is_recent = t.d >= ibis.literal(recent_lo)
-    t = t.mutate(recent=is_recent)
-    days = t.select("user_id", "d", "recent").distinct()
+    ad = active_days(src, prev_lo, day)
+    days = ad.select(user_id=ad.user_id, d=ad.day, recent=ad.day >= ibis.literal(recent_lo))
     per_day = days.group_by("user_id").aggregate(
         n_prev=(~days.recent).ifelse(1, 0).sum(),
         n_recent=days.recent.ifelse(1, 0).sum(),
@@ -179,9 +214,11 @@ def at_risk_users(data: Any, *, as_of: Any = None, weeks: int | None = None) -> 
         last_prev=days.d.max(where=~days.recent),
         last=days.d.max(),
     )
-    types = t.select("user_id", "event", "recent").distinct()
-    per_type = types.group_by("user_id").aggregate(
-        types_prev=(~types.recent).ifelse(1, 0).sum(), types_recent=types.recent.ifelse(1, 0).sum()
+    ev = active_events(src)
+    ev = ev.filter(on_days(ev.event_time, prev_lo, day))
+    recent = ev.event_time >= ibis.literal(midnight(recent_lo))
+    per_type = ev.group_by(user_id=ev.user_id).aggregate(
+        types_prev=ev.event.nunique(where=~recent), types_recent=ev.event.nunique(where=recent)
     )
     u = per_day.inner_join(per_type, "user_id")
     u = u.filter(u.n_prev >= 2)

@@ -32,6 +32,7 @@ from ..data.periods import (
 from ..data.source import Source, as_source
 from ..exceptions import ParamsError
 from ..stats.anomaly import flag_anomaly
+from .churn import reactivation_counts
 from .funnel import parse_window
 from .service import ticket_outcomes
 
@@ -200,38 +201,12 @@ def kpi_series(data: Any, *, first: Period | str, last: Period | str) -> pd.Data
 
 
 def _reactivation_by_period(src: Source, starts: list[date], kind: str, hi: date) -> pd.DataFrame:
-    """silent_users and reactivation_rate of every period in one query.
-
-    The same numbers as :func:`~opsanalysis.metrics.churn.reactivation`, from the gaps between
-    a user's active days: a gap from active day ``d`` to the next one ``nxt`` (null when there
-    is none up to ``hi``) makes the user silent at a period start ``p`` when
-    ``d <= p - silent - 1`` and ``nxt >= p`` (or null), and reactivated in the period when
-    ``nxt`` falls in it. Only gaps longer than ``silent`` days can do either.
-    """
-    silent = src.params.churn.silent_days
-    ad = active_days(src, None, hi)
-    w = ibis.window(group_by=ad.user_id, order_by=ad.day)
-    gaps = ad.mutate(nxt=ad.day.lead().over(w))
-    gaps = gaps.filter(gaps.nxt.isnull() | (gaps.nxt.delta(gaps.day, unit="day") > silent))
-    ends = [shift_start(s, kind, 1) for s in starts]
-    periods = ibis.memtable(
-        pd.DataFrame({"p": pd.to_datetime(starts), "pe": pd.to_datetime(ends)})
-    ).mutate(p=ibis._.p.date(), pe=ibis._.pe.date())
-    j = gaps.inner_join(
-        periods,
-        (gaps.day <= periods.p - ibis.interval(days=silent + 1))
-        & (gaps.nxt.isnull() | (gaps.nxt >= periods.p)),
-    )
-    back = j.nxt.notnull() & (j.nxt < j.pe)
-    out = src.execute(
-        j.group_by(j.p).aggregate(silent_users=j.count(), reactivated=back.ifelse(1, 0).sum())
-    )
-    out["p"] = pd.to_datetime(out["p"]).dt.date
-    out = out.set_index("p").reindex(starts)
-    out["silent_users"] = out["silent_users"].fillna(0)
-    out["reactivation_rate"] = out["reactivated"].fillna(0) / out["silent_users"].where(
-        out["silent_users"] > 0
-    )
+    """silent_users and reactivation_rate of every period: the numbers of
+    :func:`~opsanalysis.metrics.churn.reactivation`, from its one query."""
+    out = reactivation_counts(src, starts, kind, hi)
+    silent = out["silent_users"].astype(float)
+    out["silent_users"] = silent
+    out["reactivation_rate"] = out["reactivated_users"] / silent.where(silent > 0)
     return out[["reactivation_rate", "silent_users"]]
 
 

@@ -17,6 +17,7 @@ import pandas as pd
 from ..data._checks import check_one_of
 from ..data.engine import (
     as_date,
+    daily_activity,
     elapsed_between,
     elapsed_clock,
     last_day,
@@ -139,10 +140,16 @@ def cohort_retention(
     # distinct (user, period) first, as the engine notes advise: joins then work on
     # user-periods, not on raw events; tmax lets a registration cohort count period 0 only
     # from the registration on
-    unit = (lambda ts: ts.date()) if brackets is not None else pstart
-    acts = ret.group_by(user_id=ret.user_id, p=unit(ret.event_time)).aggregate(
-        tmax=ret.event_time.max()
-    )
+    def unit(d: ibis.DateValue) -> ibis.DateValue:
+        return d if brackets is not None else period_start(d, period, week_start)
+
+    if src.shared_activity is not None and _names(return_event, src) == src.params.active_events:
+        da = daily_activity(src, None, end_d)  # a report's one pass over the events
+        acts = da.group_by(user_id=da.user_id, p=unit(da.day)).aggregate(tmax=da.last_at.max())
+    else:
+        acts = ret.group_by(user_id=ret.user_id, p=unit(ret.event_time.date())).aggregate(
+            tmax=ret.event_time.max()
+        )
     with src.materialized(acts) as acts:
         # members: one row per (user, cohort period)
         if cohort == "registered":
