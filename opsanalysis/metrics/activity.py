@@ -120,29 +120,34 @@ def lifecycle(
     days = active_days(src, before, hi)
     act = days.select(user_id=days.user_id, p=period_start(days.day, period)).distinct()
     act = act.mutate(i=period_index(act.p, period))
-    prev = act.select(user_id=act.user_id, i=act.i + 1, was=ibis.literal(1))
-    cur = act.left_join(prev, (act.user_id == prev.user_id) & (act.i == prev.i)).select(
-        act.user_id, act.p, act.i, was=prev.was.fill_null(0)
-    )
+    # one pass: each user-period with the user's previous and next active period
+    w = ibis.window(group_by=act.user_id, order_by=act.i)
+    act = act.mutate(was=act.i.lag().over(w) == act.i - 1, later=act.i.lead().over(w) == act.i + 1)
     users = src.table("users")
     reg = users.select(user_id=users.user_id, rp=period_start(users.registered_at.date(), period))
-    cur = cur.left_join(reg, "user_id").select(cur, is_new=(reg.rp == cur.p).fill_null(False))
-    cur = cur.filter(cur.p >= ibis.literal(first))
-    status = ibis.cases((cur.is_new, "new"), (cur.was == 1, "returning"), else_="resurrecting")
-    active = src.execute(
-        cur.group_by(period_start=cur.p, status=status).aggregate(users=cur.count())
+    cur = act.left_join(reg, "user_id").select(act, is_new=(reg.rp == act.p).fill_null(False))
+    now = cur.p >= ibis.literal(first)
+    was = cur.was.fill_null(False)
+    counts = src.execute(
+        cur.group_by(cur.p).aggregate(
+            new=(now & cur.is_new).ifelse(1, 0).sum(),
+            returning=(now & ~cur.is_new & was).ifelse(1, 0).sum(),
+            resurrecting=(now & ~cur.is_new & ~was).ifelse(1, 0).sum(),
+            # dormant next period: active in this one, not in the next
+            gone=(~cur.later.fill_null(False)).ifelse(1, 0).sum(),
+        )
     )
-    # dormant: active in period i - 1, not in i
-    nxt = act.select(user_id=act.user_id, i=act.i - 1, later=ibis.literal(1))
-    gone = act.left_join(nxt, (act.user_id == nxt.user_id) & (act.i == nxt.i)).select(
-        act.p, later=nxt.later.fill_null(0)
+    counts["p"] = [pd.Timestamp(p).date() for p in counts["p"]]
+    active = counts.melt(
+        id_vars="p", value_vars=["new", "returning", "resurrecting"], var_name="status"
+    ).rename(columns={"p": "period_start", "value": "users"})
+    dormant = pd.DataFrame(
+        {
+            "period_start": [shift_start(p, period, 1) for p in counts["p"]],
+            "status": "dormant",
+            "users": -counts["gone"],
+        }
     )
-    gone = gone.filter(gone.later == 0)
-    dormant = src.execute(gone.group_by("p").aggregate(users=gone.count()))
-    dormant["period_start"] = [shift_start(pd.Timestamp(p).date(), period, 1) for p in dormant["p"]]
-    dormant = dormant.assign(status="dormant", users=-dormant["users"])[
-        ["period_start", "status", "users"]
-    ]
     out = pd.concat([active, dormant], ignore_index=True)
     out["period_start"] = pd.to_datetime(out["period_start"])
     grid = pd.MultiIndex.from_product(
