@@ -170,9 +170,22 @@ def experiment_results(
     ``experiments.winsorize`` (a quantile over all users) for revenue-like metrics when set.
     """
     src = as_source(data, "assignments")
+    health = experiment_health(src, experiment_id, start=start, end=end)
+    return _results(src, experiment_id, metrics, health, start, end, sequential)
+
+
+def _results(
+    src: Source,
+    experiment_id: str,
+    metrics: list[str] | None,
+    health: ExperimentHealth,
+    start: date | str | None,
+    end: date | str | None,
+    sequential: bool | None,
+) -> pd.DataFrame:
+    """:func:`experiment_results` with the experiment's health already checked."""
     cfg = src.params.experiments
     metrics = list(metrics or cfg.metrics)
-    health = experiment_health(src, experiment_id, start=start, end=end)
     end_d = last_day(src, end, start=start)
     if len(health.counts) < 2:
         ((only, n),) = health.counts.items()
@@ -433,7 +446,7 @@ def experiment_overview(
         if len(health.counts) < 2:  # nothing to compare: listed, with no numbers
             rows.append(single_variant_row(health, metric))
             continue
-        res = experiment_results(src, exp, [metric], end=end_d)
+        res = _results(src, exp, [metric], health, None, end_d, None)
         best = primary_results(res).sort_values("p_value_adjusted").iloc[0]
         rows.append(
             {
