@@ -216,9 +216,15 @@ def at_risk_users(data: Any, *, as_of: Any = None, weeks: int | None = None) -> 
     )
     ev = active_events(src)
     ev = ev.filter(on_days(ev.event_time, prev_lo, day))
-    recent = ev.event_time >= ibis.literal(midnight(recent_lo))
-    per_type = ev.group_by(user_id=ev.user_id).aggregate(
-        types_prev=ev.event.nunique(where=~recent), types_recent=ev.event.nunique(where=recent)
+    # an event type was used in the half before when its first use is before the recent
+    # half, and recently when its last use is in it (cheaper than two distinct counts)
+    pairs = ev.group_by([ev.user_id, ev.event]).aggregate(
+        first=ev.event_time.min(), last=ev.event_time.max()
+    )
+    recent = ibis.literal(midnight(recent_lo))
+    per_type = pairs.group_by("user_id").aggregate(
+        types_prev=(pairs["first"] < recent).ifelse(1, 0).sum(),
+        types_recent=(pairs["last"] >= recent).ifelse(1, 0).sum(),
     )
     u = per_day.inner_join(per_type, "user_id")
     u = u.filter(u.n_prev >= 2)
