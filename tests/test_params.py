@@ -50,6 +50,7 @@ def test_nested_merge_keeps_sibling_defaults():
             r"alerts.pct_change in params must be a positive fraction",
         ),
         ({"targets": {"revenue": "lots"}}, r"targets.revenue in params must be a positive number"),
+        ({"memory_limit": "lots"}, r"memory_limit='lots' in params is not a size; write it as"),
     ],
 )
 def test_bad_params(given, match):
@@ -71,3 +72,19 @@ def test_bad_files(tmp_path):
     good = tmp_path / "good.yaml"
     good.write_text("language: zh\n")
     assert load_params(good).path == str(good)
+
+
+def test_memory_limit_reaches_duckdb():
+    import pandas as pd
+
+    import opsanalysis as oa
+
+    users = pd.DataFrame({"user_id": [1], "registered_at": ["2025-11-17"]})
+
+    def setting(**params):
+        src = oa.connect(users=users, params=params)
+        return src.backend.raw_sql("SELECT current_setting('memory_limit')").fetchall()[0][0]
+
+    assert setting() == "953.6 MiB"  # the default 1GB (10^9 bytes, shown in MiB)
+    assert setting(memory_limit="512MB") == "488.2 MiB"
+    assert setting(memory_limit=None) != "953.6 MiB"  # DuckDB's own: 80% of the machine

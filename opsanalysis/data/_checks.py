@@ -3,6 +3,7 @@ what is allowed."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -129,3 +130,12 @@ def whole(value: Any) -> int:
     """A count the engine returned, as an int: the sum over no rows is NULL on DuckDB and NaN
     on Spark, and both mean 0."""
     return 0 if value is None or value != value else int(value)
+
+
+def check_size(name: str, value: Any, where: str) -> None:
+    """``value`` is None or a memory size such as ``1GB`` or ``512MB``."""
+    if value is not None and not re.fullmatch(r"\d+(\.\d+)?\s*(MB|GB|TB)", str(value).strip()):
+        raise ParamsError(
+            f"{name}={value!r} in {where} is not a size; write it as e.g. 1GB or 512MB, or "
+            "null for DuckDB's default (80% of the machine's memory)."
+        )

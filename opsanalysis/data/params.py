@@ -19,6 +19,7 @@ Example ``params/weekly.yaml``::
       paid_statuses: [paid]
     targets: {new_users: 1500}   # period targets for target completion
     alerts: {pct_change: 0.15}   # flag a KPI that moved more than 15% on the previous period
+    memory_limit: 1GB            # DuckDB's working memory; null: 80% of the machine's
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from ._checks import (
     check_names,
     check_number,
     check_one_of,
+    check_size,
     check_text,
     is_number,
 )
@@ -52,6 +54,9 @@ DEFAULTS: dict[str, Any] = {
     "timezone": "Asia/Shanghai",
     "source": None,
     "engine": "duckdb",  # duckdb, or spark: path sources read by a SparkSession
+    # working memory of the embedded DuckDB (beyond it, data spills to disk); null: DuckDB's
+    # own default, 80% of the machine's memory
+    "memory_limit": "1GB",
     "tables": {},
     "columns": {},
     "events": {"active": None, "conversion_steps": [], "activation": None},
@@ -203,6 +208,11 @@ class Params:
         return str(self.raw["engine"])
 
     @property
+    def memory_limit(self) -> str | None:
+        value = self.raw["memory_limit"]
+        return None if value is None else str(value)
+
+    @property
     def source(self) -> str | None:
         return self.raw["source"]
 
@@ -307,6 +317,7 @@ class Params:
 def _validate(raw: dict[str, Any], where: str) -> None:
     check_one_of("language", raw["language"], LANGUAGES)
     check_one_of("engine", raw["engine"], ENGINES)
+    check_size("memory_limit", raw["memory_limit"], where)
     try:
         ZoneInfo(str(raw["timezone"]))
     except (ZoneInfoNotFoundError, ValueError):

@@ -53,6 +53,16 @@ def _set_session_timezone(backend: BaseBackend, tz: str) -> None:
             pass
 
 
+def _set_memory_limit(backend: BaseBackend, limit: str | None) -> None:
+    """Cap DuckDB's working memory (params ``memory_limit``); larger work spills to disk."""
+    if limit is None or getattr(backend, "name", "") != "duckdb":
+        return
+    try:
+        backend.raw_sql(f"SET memory_limit = '{limit.strip()}'")
+    except Exception as exc:  # pragma: no cover - an old DuckDB or a locked setting
+        warnings.warn(f"Could not set DuckDB's memory_limit to {limit} ({exc}).", stacklevel=3)
+
+
 class Source:
     """Canonical tables of one data source, as Ibis expressions on one backend.
 
@@ -444,6 +454,8 @@ def connect(
         con = ibis.duckdb.connect()
         description = "in-memory DataFrames"
     _set_session_timezone(con, p.timezone)
+    if not isinstance(target, BaseBackend):  # a backend passed in keeps its own settings
+        _set_memory_limit(con, p.memory_limit)
     for name, frame in frames.items():
         if isinstance(frame, pd.DataFrame):
             check_frame(name, frame)
