@@ -75,6 +75,22 @@ def on_days(col: ibis.TimestampValue, lo: date | None, hi: date | None) -> ibis.
     return cond
 
 
+def one_of(col: ibis.StringValue, names: list[str]) -> ibis.BooleanValue:
+    """``col`` is one of ``names``: the filter on event names every scan of the events uses.
+
+    Written as "the list contains col" rather than ``col IN (...)``: DuckDB runs ``IN`` over
+    a string column as a chain of comparisons after the scan, about twice as slow as the list
+    lookup (13 weeks of the 1M-user demo: 0.8 s against 0.3 s). A single name is ``=``,
+    which DuckDB filters inside the scan.
+    """
+    names = list(dict.fromkeys(names))
+    if not names:
+        return ibis.literal(False)
+    if len(names) == 1:
+        return col == names[0]
+    return ibis.array(names).contains(col)
+
+
 def last_day(src: Source, end: Any, *, start: Any = None) -> date:
     """``end`` as a date, or the last day with data when ``end`` is None.
 
@@ -157,7 +173,7 @@ def active_events(src: Source) -> ibis.Table:
     src.warn_if_nothing_matches(
         "events", "event", names, "events.active", "Activity (DAU, WAU, retention) will be 0."
     )
-    return ev.filter(ev.event.isin(names))
+    return ev.filter(one_of(ev.event, names))
 
 
 def paid_orders(src: Source) -> ibis.Table:

@@ -14,7 +14,7 @@ import ibis
 import pandas as pd
 
 from ..data._checks import check_one_of
-from ..data.engine import day_range, midnight, on_days, paid_orders
+from ..data.engine import day_range, midnight, on_days, one_of, paid_orders
 from ..data.source import as_source
 from ..exceptions import ParamsError
 
@@ -186,7 +186,7 @@ def touchpoint_conversion(
     recent = recent.filter(on_days(recent.order_time, hi - timedelta(days=29), hi))
     hv = recent.group_by("user_id").aggregate(n=recent.count())
     hv = hv.filter(hv.n >= 3).select(hu=hv.user_id)
-    msgs = ev.filter(ev.event.isin(src.params.community_events["message"]))
+    msgs = ev.filter(one_of(ev.event, src.params.community_events["message"]))
     mj = msgs.left_join(hv, msgs.user_id == hv.hu)
     m = mj.group_by(mj.touchpoint).aggregate(
         messages=mj.count(), high_value_messages=mj.hu.notnull().ifelse(1, 0).sum()

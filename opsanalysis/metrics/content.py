@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..data._checks import check_one_of
-from ..data.engine import active_days, as_date, day_range, elapsed_clock, midnight, on_days
+from ..data.engine import active_days, as_date, day_range, elapsed_clock, midnight, on_days, one_of
 from ..data.source import as_source
 from ..exceptions import ParamsError
 
@@ -147,7 +147,7 @@ def content_performance(
     wanted = sorted({n for action in ACTIONS for n in names[action]})
     ev = ev.filter(
         ev.content_id.notnull()
-        & ev.event.isin(wanted)
+        & one_of(ev.event, wanted)
         & on_days(ev.event_time, lo, None)
         & (ev.event_time < ibis.literal(cutoff))
     )

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..data._checks import check_one_of
-from ..data.engine import active_days, on_days, paid_orders, period_start
+from ..data.engine import active_days, on_days, one_of, paid_orders, period_start
 from ..data.periods import Period, parse_period
 from ..data.source import Source, as_source
 from ..exceptions import ParamsError
@@ -201,7 +201,7 @@ def _parts(src: Source, metric: str, by: str, prev: Period, p: Period) -> dict[A
                 if metric == "add_wecom_conversion"
                 else src.params.content_events["read"]
             )
-            j = with_part(ev.filter(ev.event.isin(wanted)), "event_time")
+            j = with_part(ev.filter(one_of(ev.event, wanted)), "event_time")
             col = "wecom_users" if metric == "add_wecom_conversion" else "readers"
             frames.append(run(j, **{col: j.user_id.nunique()}))
     if metric in ("orders", "revenue", "paying_users", "repeat_purchase_rate"):

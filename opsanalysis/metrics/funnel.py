@@ -24,6 +24,7 @@ from ..data.engine import (
     day_range,
     elapsed_clock,
     on_days,
+    one_of,
     paid_orders,
     wall_seconds,
 )
@@ -172,7 +173,7 @@ def funnel(
             )
         )
     else:
-        ev = ev.filter(ev.event.isin(steps + [x[0] for x in exclude or []]))
+        ev = ev.filter(one_of(ev.event, steps + [x[0] for x in exclude or []]))
         ev = ev.mutate(rn=ibis.literal(0))
 
     if order == "ordered" and len(set(steps)) == len(steps):
@@ -239,7 +240,7 @@ def _ordered_attempts_window(ev: ibis.Table, steps: list[str], wlit: Any) -> ibi
     """
     n = len(steps)
     si = ibis.cases(*[(ev.event == name, i) for i, name in enumerate(steps)], else_=n)
-    e = ev.filter(ev.event.isin(steps)).select("user_id", "event", t=ev.event_time, si=si)
+    e = ev.filter(one_of(ev.event, steps)).select("user_id", "event", t=ev.event_time, si=si)
     after = ibis.window(group_by=e.user_id, order_by=[e.t, e.si], following=None, preceding=0)
     e = e.mutate(
         **{
@@ -276,7 +277,7 @@ def _any_order_attempts(ev: ibis.Table, steps: list[str], wlit: Any, exclude: An
     n = len(steps)
     if len(set(steps)) != n:
         raise ParamsError(f"An any-order funnel needs distinct step events; got {steps!r}.")
-    e = ev.filter(ev.event.isin(steps))
+    e = ev.filter(one_of(ev.event, steps))
     e = e.mutate(s=ibis.cases(*[(e.event == name, i) for i, name in enumerate(steps)], else_=-1))
     anchors = e.select(user_id=e.user_id, t1=e.event_time).distinct().mutate(r1=ibis.literal(0))
     e2 = e.select(uid=e.user_id, t=e.event_time, s=e.s)
@@ -431,7 +432,7 @@ def new_user_funnel(
     # Nothing before the first signup counts.
     if names:
         ev = src.table("events")
-        ev = ev.filter(on_days(ev.event_time, lo, hi) & ev.event.isin(names))
+        ev = ev.filter(on_days(ev.event_time, lo, hi) & one_of(ev.event, names))
         e = ev.select(uid=ev.user_id, t=clock(ev.event_time), day=ev.event_time.date())
     else:  # the first active event on a later day is the first of that day: one row per day
         fa = daily_activity(src, lo, hi)

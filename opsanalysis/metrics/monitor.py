@@ -19,6 +19,7 @@ from ..data.engine import (
     active_days,
     elapsed_clock,
     on_days,
+    one_of,
     paid_orders,
     period_start,
 )
@@ -150,7 +151,7 @@ def kpi_series(data: Any, *, first: Period | str, last: Period | str) -> pd.Data
             hit = t.event.isin(names["message"])
             return hit & (t.touchpoint == "community") if on_community else hit
 
-        ev = ev.filter(ev.event.isin(sorted({*names["message"], *names["add_wecom"], *reads})))
+        ev = ev.filter(one_of(ev.event, sorted({*names["message"], *names["add_wecom"], *reads})))
         df = df.join(
             _grouped(
                 src,

@@ -22,6 +22,7 @@ from ..data.engine import (
     elapsed_clock,
     last_day,
     on_days,
+    one_of,
     period_index,
     period_start,
     wall_seconds,
@@ -49,7 +50,7 @@ def _names(value: str | list[str] | None, src: Source) -> list[str] | None:
 def _events(src: Source, names: list[str] | None, end: date) -> ibis.Table:
     ev = src.table("events")
     ev = ev.filter(on_days(ev.event_time, None, end))
-    return ev if names is None else ev.filter(ev.event.isin(names))
+    return ev if names is None else ev.filter(one_of(ev.event, names))
 
 
 def _bracket_labels(brackets: list[int]) -> list[tuple[str, int, int]]:
