@@ -127,11 +127,19 @@ def test_shared_activity_gives_the_same_numbers(tiny_demo):
         lambda s: oa.lifecycle(s, start="2025-10-20", end="2025-11-23"),
         lambda s: oa.activity_tiers(s, start="2025-11-17", end="2025-11-23"),
         lambda s: oa.reactivation(s, start="2025-10-20", end="2025-11-23"),
+        # the shared gaps cut at an earlier last day
+        lambda s: oa.reactivation(s, period="day", start="2025-10-20", end="2025-11-05"),
         lambda s: oa.cohort_retention(s, start="2025-10-13", end="2025-11-23"),
+        lambda s: oa.cohort_retention(s, cohort="registered", start="2025-10-13", end="2025-11-20"),
+        lambda s: oa.cohort_retention(s, period="day", brackets=[1, 6], start="2025-11-01"),
         lambda s: oa.active_users(s, period="week", by="channel"),
+        lambda s: oa.at_risk_users(s, as_of="2025-11-20"),
+        lambda s: oa.new_user_funnel(s, start="2025-10-13", end="2025-10-19", until="2025-11-23"),
+        lambda s: oa.content_performance(s, start="2025-11-03", end="2025-11-16"),
     ]
     for call in calls:
         assert_frame_equal(call(plain), call(shared), check_exact=False, rtol=1e-12)
+    assert shared.shared_gaps is not None  # kept from the first reactivation on
     t = shared.shared_activity
     got = shared.execute(t.aggregate(n=t.count(), ev=t.events.sum()))
     ev = plain.table("events")

@@ -223,17 +223,45 @@ def _per_user_day(ev: ibis.Table) -> ibis.Table:
 
 
 def active_day_gaps(src: Source, hi: date) -> ibis.Table:
-    """``(user_id, day, next_day)``: each active day up to ``hi`` with the user's next active
-    day (null when there is none up to ``hi``); from the shared activity when a report has it.
+    """``(user_id, day, next_day)``: the active days up to ``hi`` after which a user was silent
+    for more than params ``churn.silent_days`` days, with their next active day (null when
+    there is none up to ``hi``). The gaps behind silent and reactivated users.
+
+    In a report the gaps are computed once from the shared activity (their first use keeps
+    them in the engine: a window over user and day, a fifth of the activity's rows); for a
+    ``hi`` before the data's end a later next day reads as none. That is exact for every
+    period start ``p <= hi``: a short gap cut at ``hi`` starts too late to make anyone silent
+    at ``p``.
     """
+    silent = src.params.churn.silent_days
     shared = src.shared_activity
     if shared is not None:
-        t = shared.filter(shared.day <= hi)
-        later = t.next_day > ibis.literal(hi)
-        return t.select("user_id", "day", next_day=later.ifelse(ibis.null("date"), t.next_day))
-    ad = active_days(src, None, hi)
-    w = ibis.window(group_by=ad.user_id, order_by=ad.day)
-    return ad.mutate(next_day=ad.day.lead().over(w))
+        if src.shared_gaps is None:
+            src.shared_gaps = keep_in_engine(src, "gaps", _gaps(shared, silent))
+        if src.shared_gaps is not None:
+            t = src.shared_gaps.filter(src.shared_gaps.day <= hi)
+            later = t.next_day > ibis.literal(hi)
+            return t.select("user_id", "day", next_day=later.ifelse(ibis.null("date"), t.next_day))
+    return _gaps(active_days(src, None, hi), silent)
+
+
+def _gaps(days: ibis.Table, silent: int) -> ibis.Table:
+    w = ibis.window(group_by=days.user_id, order_by=days.day)
+    t = days.select("user_id", "day", next_day=days.day.lead().over(w))
+    return t.filter(t.next_day.isnull() | (t.next_day.delta(t.day, unit="day") > silent))
+
+
+def keep_in_engine(src: Source, what: str, expr: ibis.Table) -> ibis.Table | None:
+    """``expr`` computed once and kept for the connection's life (a temporary table on
+    DuckDB, a cached temporary view on Spark); None when the backend cannot keep one."""
+    name = f"oa_{what}_{uuid.uuid4().hex[:12]}"
+    try:
+        kept = src.backend.create_table(name, expr, temp=True)
+        if getattr(src.backend, "name", "") == "pyspark":  # a temporary view: keep its rows
+            src.backend._session.catalog.cacheTable(name)
+    except Exception:  # a backend without temporary tables: the sections read the events
+        return None
+    return kept
 
 
 def share_activity(src: Source) -> None:
@@ -241,8 +269,7 @@ def share_activity(src: Source) -> None:
 
     One pass over the active events makes a table kept in the engine (a temporary table on
     DuckDB, a cached temporary view on Spark): user_id, day, events (active events that
-    day), first_at and last_at (the first and last of them) and next_day (the user's next
-    active day).
+    day), first_at and last_at (the first and last of them).
     :func:`active_days`, :func:`daily_activity` and :func:`active_day_gaps` then read it
     instead of the events, so DAU, WAU, stickiness, lifecycle, tiers, retention,
     reactivation, the new-user funnel and the monitor share one pass. Analyses called on
@@ -250,17 +277,7 @@ def share_activity(src: Source) -> None:
     """
     if src.shared_activity is not None or not src.has("events"):
         return
-    per_day = _per_user_day(active_events(src))
-    w = ibis.window(group_by=per_day.user_id, order_by=per_day.day)
-    per_day = per_day.mutate(next_day=per_day.day.lead().over(w))
-    name = f"oa_activity_{uuid.uuid4().hex[:12]}"  # lives as long as the connection
-    try:
-        shared = src.backend.create_table(name, per_day, temp=True)
-        if getattr(src.backend, "name", "") == "pyspark":  # a temporary view: keep its rows
-            src.backend._session.catalog.cacheTable(name)
-    except Exception:  # a backend without temporary tables: the sections read the events
-        return
-    src.shared_activity = shared
+    src.shared_activity = keep_in_engine(src, "activity", _per_user_day(active_events(src)))
 
 
 # --------------------------------------------------------------------------------------------

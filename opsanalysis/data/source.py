@@ -86,6 +86,7 @@ class Source:
         self._subsets_checked: set[tuple[str, str]] = set()
         #: per-user, per-day activity computed once for a report (see engine.share_activity)
         self.shared_activity: ibis.Table | None = None
+        self.shared_gaps: ibis.Table | None = None  # made from shared_activity on first use
 
     def __repr__(self) -> str:
         return f"<opsanalysis.Source {self.description} tables={self.tables()}>"

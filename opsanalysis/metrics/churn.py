@@ -122,8 +122,7 @@ def reactivation_counts(
     out["reactivated_revenue"] = np.nan
     if not starts:
         return out
-    gaps = active_day_gaps(src, hi).rename(nxt="next_day")
-    gaps = gaps.filter(gaps.nxt.isnull() | (gaps.nxt.delta(gaps.day, unit="day") > silent))
+    gaps = active_day_gaps(src, hi).rename(nxt="next_day")  # gaps longer than silent_days
     ends = [shift_start(s, kind, 1) for s in starts]
     periods = ibis.memtable(
         pd.DataFrame({"p": pd.to_datetime(starts), "pe": pd.to_datetime(ends)})
