@@ -7,7 +7,7 @@ engine from spend, events, users and orders.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import ibis
@@ -85,31 +85,15 @@ def campaign_roi(
     if by == "campaign_id":
         if "campaign_id" not in ev.columns:
             raise ParamsError("campaign_roi(by='campaign_id') needs campaign_id in table 'events'.")
-        touches = ev.filter(ev.campaign_id.notnull())
-        inside = touches.filter(on_days(touches.event_time, lo, hi))
-        touched = src.execute(
-            inside.group_by("campaign_id").aggregate(users_touched=inside.user_id.nunique())
-        ).set_index("campaign_id")
-        new = users.filter(on_days(users.registered_at, lo, hi))
-        tn = inside.select(tu=inside.user_id, c=inside.campaign_id, d=inside.event_time.date())
-        jn = new.inner_join(tn, (new.user_id == tn.tu) & (new.registered_at.date() == tn.d))
-        acquired = src.execute(
-            jn.group_by(jn.c).aggregate(new_users=jn.user_id.nunique())
-        ).set_index("c")
-        window = ibis.interval(seconds=int(attribution_days) * 86400)
-        t = touches.filter(
-            on_days(touches.event_time, lo - timedelta(days=int(attribution_days) + 1), hi)
-        ).select(tu=touches.user_id, tt=touches.event_time, c=touches.campaign_id)
-        o = od.select("order_id", "user_id", "order_time", "amount")
-        j = o.inner_join(
-            t, (o.user_id == t.tu) & (t.tt <= o.order_time) & (t.tt >= o.order_time - window)
-        )
-        last = ibis.window(group_by=j.order_id, order_by=[ibis.desc(j.tt), j.c])
-        j = j.mutate(rank=ibis.row_number().over(last))
-        j = j.filter(j["rank"] == 0)
-        revenue = src.execute(
-            j.group_by(j.c).aggregate(revenue=j.amount.sum(), orders=j.count())
-        ).set_index("c")
+        # one scan of the events for the touches the three figures need (attribution looks
+        # back attribution_days before the period), kept while they are computed
+        first = lo - timedelta(days=int(attribution_days) + 1)
+        ev = ev.filter(ev.campaign_id.notnull() & on_days(ev.event_time, first, hi))
+        touches = ev.select("user_id", "campaign_id", "event_time")
+        with src.materialized(touches) as touches:
+            touched, acquired, revenue = _by_campaign(
+                src, touches, users, od, lo, hi, int(attribution_days)
+            )
     else:
         if "channel" not in users.columns:
             raise ParamsError("campaign_roi(by='channel') needs channel in table 'users'.")
@@ -141,6 +125,43 @@ def campaign_roi(
     out["roi"] = (out["revenue"] - out["spend"]) / spend_pos
     out = out.reset_index().sort_values(["spend", by], ascending=[False, True], kind="stable")
     return out[[by, *ROI_COLUMNS]].reset_index(drop=True)
+
+
+def _by_campaign(
+    src: Any,
+    touches: ibis.Table,
+    users: ibis.Table,
+    od: ibis.Table,
+    lo: date,
+    hi: date,
+    attribution_days: int,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Users touched, new users and last-touch revenue per campaign, from ``touches``
+    (user_id, campaign_id, event_time of the events carrying a campaign, from
+    ``attribution_days`` + 1 days before ``lo`` to ``hi``)."""
+    inside = touches.filter(on_days(touches.event_time, lo, hi))
+    touched = src.execute(
+        inside.group_by("campaign_id").aggregate(users_touched=inside.user_id.nunique())
+    ).set_index("campaign_id")
+    new = users.filter(on_days(users.registered_at, lo, hi))
+    tn = inside.select(tu=inside.user_id, c=inside.campaign_id, d=inside.event_time.date())
+    jn = new.inner_join(tn, (new.user_id == tn.tu) & (new.registered_at.date() == tn.d))
+    acquired = src.execute(jn.group_by(jn.c).aggregate(new_users=jn.user_id.nunique())).set_index(
+        "c"
+    )
+    window = ibis.interval(seconds=attribution_days * 86400)
+    t = touches.select(tu=touches.user_id, tt=touches.event_time, c=touches.campaign_id)
+    o = od.select("order_id", "user_id", "order_time", "amount")
+    j = o.inner_join(
+        t, (o.user_id == t.tu) & (t.tt <= o.order_time) & (t.tt >= o.order_time - window)
+    )
+    last = ibis.window(group_by=j.order_id, order_by=[ibis.desc(j.tt), j.c])
+    j = j.mutate(rank=ibis.row_number().over(last))
+    j = j.filter(j["rank"] == 0)
+    revenue = src.execute(
+        j.group_by(j.c).aggregate(revenue=j.amount.sum(), orders=j.count())
+    ).set_index("c")
+    return touched, acquired, revenue
 
 
 def touchpoint_conversion(
