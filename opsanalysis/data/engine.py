@@ -15,7 +15,6 @@ from :mod:`~opsanalysis.data.periods`. Analyses import these instead of writing 
 
 from __future__ import annotations
 
-import uuid
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -194,23 +193,29 @@ def active_days(src: Source, lo: date | None, hi: date) -> ibis.Table:
     Read from the source's shared activity when a report computed it (:func:`share_activity`),
     else from the events.
     """
-    shared = src.shared_activity
+    shared = _shared_days(src, lo, hi)
     if shared is not None:
-        keep = shared.day <= hi if lo is None else (shared.day >= lo) & (shared.day <= hi)
-        return shared.filter(keep).select("user_id", "day")
+        return shared.select("user_id", "day")
     ev = active_events(src)
     ev = ev.filter(on_days(ev.event_time, lo, hi))
     return ev.select(user_id=ev.user_id, day=ev.event_time.date()).distinct()
+
+
+def _shared_days(src: Source, lo: date | None, hi: date) -> ibis.Table | None:
+    """The rows of the shared activity on the days ``lo`` to ``hi`` (None without one)."""
+    t = src.shared_activity
+    if t is None:
+        return None
+    return t.filter(t.day <= hi if lo is None else (t.day >= lo) & (t.day <= hi))
 
 
 def daily_activity(src: Source, lo: date | None, hi: date) -> ibis.Table:
     """``(user_id, day, events, first_at, last_at)``: each day from ``lo`` to ``hi`` a user
     was active, with their active events that day and the first and last of them; from the
     shared activity when a report has it, else from the events."""
-    shared = src.shared_activity
+    shared = _shared_days(src, lo, hi)
     if shared is not None:
-        keep = shared.day <= hi if lo is None else (shared.day >= lo) & (shared.day <= hi)
-        return shared.filter(keep).select("user_id", "day", "events", "first_at", "last_at")
+        return shared.select("user_id", "day", "events", "first_at", "last_at")
     ev = active_events(src)
     ev = ev.filter(on_days(ev.event_time, lo, hi))
     return _per_user_day(ev)
@@ -237,7 +242,7 @@ def active_day_gaps(src: Source, hi: date) -> ibis.Table:
     shared = src.shared_activity
     if shared is not None:
         if src.shared_gaps is None:
-            src.shared_gaps = keep_in_engine(src, "gaps", _gaps(shared, silent))
+            src.shared_gaps = src.keep(_gaps(shared, silent), "gaps")
         if src.shared_gaps is not None:
             t = src.shared_gaps.filter(src.shared_gaps.day <= hi)
             later = t.next_day > ibis.literal(hi)
@@ -249,19 +254,6 @@ def _gaps(days: ibis.Table, silent: int) -> ibis.Table:
     w = ibis.window(group_by=days.user_id, order_by=days.day)
     t = days.select("user_id", "day", next_day=days.day.lead().over(w))
     return t.filter(t.next_day.isnull() | (t.next_day.delta(t.day, unit="day") > silent))
-
-
-def keep_in_engine(src: Source, what: str, expr: ibis.Table) -> ibis.Table | None:
-    """``expr`` computed once and kept for the connection's life (a temporary table on
-    DuckDB, a cached temporary view on Spark); None when the backend cannot keep one."""
-    name = f"oa_{what}_{uuid.uuid4().hex[:12]}"
-    try:
-        kept = src.backend.create_table(name, expr, temp=True)
-        if getattr(src.backend, "name", "") == "pyspark":  # a temporary view: keep its rows
-            src.backend._session.catalog.cacheTable(name)
-    except Exception:  # a backend without temporary tables: the sections read the events
-        return None
-    return kept
 
 
 def share_activity(src: Source) -> None:
@@ -277,7 +269,8 @@ def share_activity(src: Source) -> None:
     """
     if src.shared_activity is not None or not src.has("events"):
         return
-    src.shared_activity = keep_in_engine(src, "activity", _per_user_day(active_events(src)))
+    # a backend that cannot keep it: the sections read the events
+    src.shared_activity = src.keep(_per_user_day(active_events(src)), "activity")
 
 
 # --------------------------------------------------------------------------------------------

@@ -32,8 +32,9 @@ __all__ = ["Source", "connect"]
 DEFAULT_SOURCE = "data/demo.duckdb"
 
 
-def _set_session_timezone(backend: BaseBackend, tz: str) -> None:
-    """Make the engine read aware timestamps as wall-clock time in ``tz``."""
+def _set_session(backend: BaseBackend, tz: str, memory_limit: str | None) -> None:
+    """Make the engine read aware timestamps as wall-clock time in ``tz``; cap DuckDB's
+    working memory at ``memory_limit`` (None: leave it; larger work spills to disk)."""
     name = getattr(backend, "name", "")
     try:
         if name == "duckdb":
@@ -51,16 +52,11 @@ def _set_session_timezone(backend: BaseBackend, tz: str) -> None:
             backend.raw_sql("SET enable_progress_bar = false")
         except Exception:  # pragma: no cover - a read-only or older DuckDB: not worth a word
             pass
-
-
-def _set_memory_limit(backend: BaseBackend, limit: str | None) -> None:
-    """Cap DuckDB's working memory (params ``memory_limit``); larger work spills to disk."""
-    if limit is None or getattr(backend, "name", "") != "duckdb":
-        return
-    try:
-        backend.raw_sql(f"SET memory_limit = '{limit.strip()}'")
-    except Exception as exc:  # pragma: no cover - an old DuckDB or a locked setting
-        warnings.warn(f"Could not set DuckDB's memory_limit to {limit} ({exc}).", stacklevel=3)
+    if name == "duckdb" and memory_limit is not None:
+        try:
+            backend.raw_sql(f"SET memory_limit = '{memory_limit.strip()}'")
+        except Exception as exc:  # pragma: no cover - an old DuckDB or a locked setting
+            warnings.warn(f"Could not set DuckDB's memory_limit ({exc}).", stacklevel=3)
 
 
 class Source:
@@ -253,23 +249,30 @@ class Source:
         self.check_user_column(by)
         return t.left_join(users.select("user_id", by), "user_id").select(t, by), [by]
 
+    def keep(self, expr: ibis.Table, what: str = "tmp") -> ibis.Table | None:
+        """``expr`` computed once and kept in the engine for several queries (a temporary
+        table; on Spark a cached temporary view); None when the backend cannot keep one."""
+        name = f"oa_{what}_{uuid.uuid4().hex[:12]}"
+        try:
+            kept = self.backend.create_table(name, expr, temp=True)
+            if getattr(self.backend, "name", "") == "pyspark":  # a view: keep its rows
+                self.backend._session.catalog.cacheTable(name)
+        except Exception:  # a backend without temporary tables: queries recompute it
+            return None
+        return kept
+
     @contextmanager
     def materialized(self, expr: ibis.Table) -> Iterator[ibis.Table]:
-        """Compute ``expr`` once into a temporary table of the backend for several queries.
-
-        The table is dropped on leaving the block. Backends that cannot create temporary
-        tables get the expression back unchanged (it is then recomputed by each query).
-        """
-        name = f"oa_tmp_{uuid.uuid4().hex[:12]}"
-        try:
-            table = self.backend.create_table(name, expr, temp=True)
-        except Exception:  # a backend without temporary tables: recompute instead
+        """:meth:`keep` ``expr`` for the queries of a block, dropped on leaving it (the
+        expression itself when the backend cannot keep it)."""
+        table = self.keep(expr)
+        if table is None:
             yield expr
             return
         try:
             yield table
         finally:
-            self._drop_temp(name)
+            self._drop_temp(table.op().name)  # the bare name, not get_name()'s qualified one
 
     def _drop_temp(self, name: str) -> None:
         try:
@@ -454,9 +457,8 @@ def connect(
     else:
         con = ibis.duckdb.connect()
         description = "in-memory DataFrames"
-    _set_session_timezone(con, p.timezone)
-    if not isinstance(target, BaseBackend):  # a backend passed in keeps its own settings
-        _set_memory_limit(con, p.memory_limit)
+    # a backend passed in keeps its own memory setting
+    _set_session(con, p.timezone, None if isinstance(target, BaseBackend) else p.memory_limit)
     for name, frame in frames.items():
         if isinstance(frame, pd.DataFrame):
             check_frame(name, frame)
