@@ -45,7 +45,7 @@ from .metrics.activity import (
 )
 from .metrics.campaigns import campaign_roi, touchpoint_conversion
 from .metrics.channels import channel_quality, channel_value, new_users_by_channel
-from .metrics.churn import at_risk_users, reactivation
+from .metrics.churn import at_risk_counts, at_risk_users, reactivation
 from .metrics.clv import btyd_summary
 from .metrics.content import content_performance, pool_content, rank_content, top_content
 from .metrics.contribution import kpi_contribution, main_contributor
@@ -232,6 +232,7 @@ __all__ = [
     "activity_by_hour",
     "activity_tiers",
     "at_risk_users",
+    "at_risk_counts",
     "btyd_summary",
     "channel_quality",
     "cohort_retention",

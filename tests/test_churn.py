@@ -83,5 +83,10 @@ def test_at_risk_users_by_hand(tmp_path):
     assert oa.at_risk_users(_risk_source(churned_days=25), as_of="2025-11-28")[
         "user_id"
     ].tolist() == [1, 2]
+    # the report's counts, computed in the engine: 3 users, 2 long gaps, 1 with fewer types
+    counts = oa.at_risk_counts(_risk_source(), as_of="2025-11-28")
+    assert counts.to_dict("records") == [{"users": 3, "long_gap": 2, "fewer_event_types": 1}]
+    nobody = oa.at_risk_counts(_risk_source(), as_of="2025-11-02")  # too little history
+    assert nobody.to_dict("records") == [{"users": 0, "long_gap": 0, "fewer_event_types": 0}]
     path = oa.export_users(got, tmp_path / "risk.csv")
     assert pd.read_csv(path)["user_id"].tolist() == [1, 2, 5]

@@ -220,6 +220,8 @@ def test_at_risk_parity(spark, demo_parquet, tiny_demo):
     d = oa.at_risk_users(duck, as_of="2025-11-23")
     assert len(d) > 10
     _assert_same(d, oa.at_risk_users(sp, as_of="2025-11-23"), "at_risk_users")
+    counts = oa.at_risk_counts(sp, as_of="2025-11-23").iloc[0]
+    assert (counts["users"], counts["long_gap"]) == (len(d), d["long_gap"].sum())
 
 
 def test_daylight_saving_durations_parity(spark, demo_parquet, tiny_demo):

@@ -27,7 +27,7 @@ from ..data.engine import (
 from ..data.periods import period_starts, shift_start
 from ..data.source import Source, as_source
 
-__all__ = ["reactivation", "at_risk_users"]
+__all__ = ["reactivation", "at_risk_users", "at_risk_counts"]
 
 REACTIVATION_COLUMNS = [
     "period_start",
@@ -199,6 +199,31 @@ def at_risk_users(data: Any, *, as_of: Any = None, weeks: int | None = None) -> 
         (:func:`~opsanalysis.report.exports.export_users`), never in an HTML report.
     """
     src = as_source(data, "events")
+    out = src.execute(_at_risk(src, as_of, weeks).order_by("user_id"))
+    long_gap = out["gap_flag"].astype(bool)
+    fewer = out["type_flag"].astype(bool)
+    res = pd.DataFrame(
+        {
+            "user_id": out["user_id"],
+            "last_active": pd.to_datetime(out["last"]),
+            "days_since_active": out["days_since_active"].astype("int64"),
+            "usual_gap_days": out["usual_gap_days"].astype(float),
+            "previous_active_days": out["n_prev"].astype("int64"),
+            "recent_active_days": out["n_recent"].astype("int64"),
+            "previous_event_types": out["types_prev"].astype("int64"),
+            "recent_event_types": out["types_recent"].astype("int64"),
+            "long_gap": long_gap,
+            "fewer_event_types": fewer,
+            "reason": np.select(
+                [long_gap & fewer, long_gap], ["both", "long_gap"], "fewer_event_types"
+            ),
+        }
+    )
+    return res[AT_RISK_COLUMNS].reset_index(drop=True)
+
+
+def _at_risk(src: Source, as_of: Any, weeks: int | None) -> ibis.Table:
+    """The users of :func:`at_risk_users` with their figures and flags, in the engine."""
     cfg = src.params.churn
     day = last_day(src, as_of)
     half = int(weeks or cfg.risk_weeks) * 7 // 2
@@ -237,25 +262,27 @@ def at_risk_users(data: Any, *, as_of: Any = None, weeks: int | None = None) -> 
     )
     type_flag = (u.types_prev - u.types_recent) >= cfg.risk_type_drop
     u = u.mutate(gap_flag=gap_flag, type_flag=type_flag)
-    u = u.filter((u.gap_flag | u.type_flag) & (u.days_since_active < cfg.churned_days))
-    out = src.execute(u.order_by("user_id"))
-    long_gap = out["gap_flag"].astype(bool)
-    fewer = out["type_flag"].astype(bool)
-    res = pd.DataFrame(
-        {
-            "user_id": out["user_id"],
-            "last_active": pd.to_datetime(out["last"]),
-            "days_since_active": out["days_since_active"].astype("int64"),
-            "usual_gap_days": out["usual_gap_days"].astype(float),
-            "previous_active_days": out["n_prev"].astype("int64"),
-            "recent_active_days": out["n_recent"].astype("int64"),
-            "previous_event_types": out["types_prev"].astype("int64"),
-            "recent_event_types": out["types_recent"].astype("int64"),
-            "long_gap": long_gap,
-            "fewer_event_types": fewer,
-            "reason": np.select(
-                [long_gap & fewer, long_gap], ["both", "long_gap"], "fewer_event_types"
-            ),
-        }
+    return u.filter((u.gap_flag | u.type_flag) & (u.days_since_active < cfg.churned_days))
+
+
+def at_risk_counts(data: Any, *, as_of: Any = None, weeks: int | None = None) -> pd.DataFrame:
+    """How many users :func:`at_risk_users` finds, counted in the engine (what a report shows,
+    without bringing a row per user back).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row: users (at risk), long_gap and fewer_event_types (users each sign fired for;
+        a user with both counts in both).
+    """
+    src = as_source(data, "events")
+    u = _at_risk(src, as_of, weeks)
+    out = src.execute(
+        u.aggregate(
+            users=u.count(),
+            long_gap=u.gap_flag.ifelse(1, 0).sum(),
+            fewer_event_types=u.type_flag.ifelse(1, 0).sum(),
+        )
     )
-    return res[AT_RISK_COLUMNS].reset_index(drop=True)
+    # a sum over no rows is NULL on DuckDB and NaN on Spark: both are 0 users
+    return out.fillna(0).astype("int64")

@@ -277,16 +277,18 @@ class ReportContext:
         ]
         self.show_findings(lines)
 
-    def show_at_risk(self, users: pd.DataFrame) -> None:
-        """How many users show churn warning signs and why (never their ids)."""
+    def show_at_risk(self, counts: pd.DataFrame) -> None:
+        """How many users show churn warning signs and why
+        (:func:`~opsanalysis.metrics.churn.at_risk_counts`; never their ids)."""
+        row = counts.iloc[0]
         self.show_findings(
             [
                 text(
                     "at_risk",
                     self.language,
-                    total=len(users),
-                    long_gap=int(users["long_gap"].sum()),
-                    fewer=int(users["fewer_event_types"].sum()),
+                    total=int(row["users"]),
+                    long_gap=int(row["long_gap"]),
+                    fewer=int(row["fewer_event_types"]),
                 )
             ]
         )
