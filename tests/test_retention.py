@@ -87,6 +87,31 @@ def test_first_cohort_on(src):
     assert_frame_equal(got, exp, check_dtype=False)
 
 
+def test_first_start_event_before_start_puts_a_user_in_no_cohort():
+    frames = retention_frames()
+    buys = pd.DataFrame(
+        {
+            "user_id": [4, 4, 3],
+            "event_time": pd.to_datetime(
+                ["2025-10-29 10:00", "2025-11-19 10:00", "2025-11-11 11:00"]
+            ),
+            "event": ["buy"] * 3,
+        }
+    )
+    frames["events"] = pd.concat([frames["events"], buys], ignore_index=True)
+    got = oa.cohort_retention(
+        oa.connect(**frames),
+        start="2025-11-03",
+        end="2025-11-23",
+        start_event="buy",
+        return_event="open",
+    )
+    # user 4 bought first in W44 (before start) and again in W47: in no cohort, W47 included;
+    # user 3 bought first in W46 and opened in W46 and W47
+    exp = _expected([("2025-11-10", 0, 1, 1, True), ("2025-11-10", 1, 1, 1, True)])
+    assert_frame_equal(got, exp, check_dtype=False)
+
+
 def test_on_or_after_and_right_censoring(src):
     got = oa.cohort_retention(src, start="2025-11-03", end="2025-11-23", kind="on_or_after")
     # W45 week 1: users 1 and 5 come back in W46 or later (5 only in W47)

@@ -7,6 +7,7 @@ event. Only events up to the end of ``end`` count, so a past period's figures ne
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from datetime import date, timedelta
 from typing import Any
 
@@ -16,6 +17,7 @@ import pandas as pd
 
 from ..data._checks import check_one_of
 from ..data.engine import (
+    active_days,
     as_date,
     daily_activity,
     elapsed_between,
@@ -51,6 +53,18 @@ def _events(src: Source, names: list[str] | None, end: date) -> ibis.Table:
     ev = src.table("events")
     ev = ev.filter(on_days(ev.event_time, None, end))
     return ev if names is None else ev.filter(one_of(ev.event, names))
+
+
+def _started_before(
+    src: Source, start_ev: ibis.Table, names: str | list[str] | None, day: date
+) -> ibis.Table:
+    """``user_id`` of the users with a start event before ``day`` (read from a report's
+    shared activity when the start events are the active events)."""
+    if src.shared_activity is not None and _names(names, src) == src.params.active_events:
+        days = active_days(src, None, day - timedelta(days=1))
+        return days.select("user_id").distinct()
+    ev = start_ev.filter(on_days(start_ev.event_time, None, day - timedelta(days=1)))
+    return ev.select("user_id").distinct()
 
 
 def _bracket_labels(brackets: list[int]) -> list[tuple[str, int, int]]:
@@ -144,14 +158,18 @@ def cohort_retention(
     def unit(d: ibis.DateValue) -> ibis.DateValue:
         return d if brackets is not None else period_start(d, period, week_start)
 
+    # only periods from the first cohort's on count (p >= c >= first_start); a user's first
+    # start before them is asked for by an anti-join below, not by grouping all history
     if src.shared_activity is not None and _names(return_event, src) == src.params.active_events:
-        da = daily_activity(src, None, end_d)  # a report's one pass over the events
+        da = daily_activity(src, first_start, end_d)  # a report's one pass over the events
         acts = da.group_by(user_id=da.user_id, p=unit(da.day)).aggregate(tmax=da.last_at.max())
     else:
+        ret = ret.filter(on_days(ret.event_time, first_start, None))
         acts = ret.group_by(user_id=ret.user_id, p=unit(ret.event_time.date())).aggregate(
             tmax=ret.event_time.max()
         )
-    with src.materialized(acts) as acts:
+    with ExitStack() as kept:  # acts and members, kept in the engine for two queries
+        acts = kept.enter_context(src.materialized(acts))
         # members: one row per (user, cohort period)
         if cohort == "registered":
             u = src.table("users")
@@ -162,13 +180,18 @@ def cohort_retention(
                 # start and return events are the same: one pass over the events serves both
                 starts = acts.select("user_id", c=acts.p)
             else:
-                starts = start_ev.select(user_id=start_ev.user_id, c=pstart(start_ev.event_time))
+                later = start_ev.filter(on_days(start_ev.event_time, first_start, None))
+                starts = later.select(user_id=later.user_id, c=pstart(later.event_time))
                 starts = starts.distinct()
             if cohort == "first":
                 starts = starts.group_by("user_id").aggregate(c=starts.c.min())
+                if start is not None:  # a start event before the first cohort: in none
+                    before = _started_before(src, start_ev, start_event, first_start)
+                    starts = starts.anti_join(before, "user_id")
             members = starts
         members = members.filter((members.c >= lo) & (members.c <= hi))
         members, by_keys = src.with_user_attribute(members, by)
+        members = kept.enter_context(src.materialized(members))
         keys = ["c", *by_keys]
         sizes = src.execute(members.group_by(keys).aggregate(cohort_size=members.count()))
 
