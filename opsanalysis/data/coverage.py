@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import ibis
 import pandas as pd
 
 from .contract import TABLES
 from .engine import as_date, check_range, on_days
-from .source import as_source
+from .source import Source, as_source
 
 __all__ = ["data_coverage"]
 
@@ -54,19 +55,46 @@ def data_coverage(data: Any, *, start: Any, end: Any) -> pd.DataFrame:
             "first": t[time_col].min(),
             "last": t[time_col].max(),
         }
+        if name == "events" and "touchpoint" in t.columns:
+            rows.extend(_events_and_touchpoints(src, t))
+            continue
         if "user_id" in t.columns:
             aggs["users"] = t.user_id.nunique()
-        keys: list[list[str]] = [[]] + (
-            [["touchpoint"]] if name == "events" and "touchpoint" in t.columns else []
-        )
-        for by in keys:
-            expr = t.group_by(by).aggregate(**aggs) if by else t.aggregate(**aggs)
-            df = src.execute(expr)
-            if by:
-                df = df.dropna(subset=["touchpoint"]).sort_values("rows", ascending=False)
-            df["table"] = name
-            rows.append(df)
+        df = src.execute(t.aggregate(**aggs))
+        df["table"] = name
+        rows.append(df)
     out = pd.concat(rows, ignore_index=True).reindex(columns=COVERAGE_COLUMNS)
     out["touchpoint"] = out["touchpoint"].fillna("")
     out["rows"] = out["rows"].astype("int64")
     return out
+
+
+def _events_and_touchpoints(src: Source, t: ibis.Table) -> list[pd.DataFrame]:
+    """The events row and one row per touchpoint (most rows first), from one scan: per
+    (touchpoint, user) first, then summed per touchpoint and over all (users de-duplicated
+    across touchpoints)."""
+    pairs = t.group_by(["touchpoint", "user_id"]).aggregate(
+        n=t.count(), first=t.event_time.min(), last=t.event_time.max()
+    )
+
+    def totals(users: Any) -> dict[str, Any]:
+        return {
+            "rows": pairs.n.sum(),
+            "users": users,
+            "first": pairs["first"].min(),
+            "last": pairs["last"].max(),
+        }
+
+    cols = ["whole", "touchpoint", "rows", "users", "first", "last"]
+    whole = pairs.aggregate(**totals(pairs.user_id.nunique()))
+    whole = whole.mutate(whole=True, touchpoint=ibis.null("string")).select(cols)
+    per = pairs.group_by("touchpoint").aggregate(**totals(pairs.count()))
+    per = per.filter(per.touchpoint.notnull()).mutate(whole=False).select(cols)
+    df = src.execute(whole.union(per))
+    # an empty period: the totals row is there with 0 rows (and NULL users on some engines)
+    top = df[df["whole"].astype(bool)].drop(columns="whole").assign(table="events")
+    top["rows"] = top["rows"].fillna(0)
+    top["users"] = top["users"].fillna(0)
+    tps = df[~df["whole"].astype(bool)].drop(columns="whole")
+    tps = tps.sort_values("rows", ascending=False).assign(table="events")
+    return [top, tps]
