@@ -7,9 +7,10 @@ The package has four layers; each imports only the ones below it:
 - ``metrics``: KPIs, activity, retention, churn, channels, funnels, RFM, segments, CLV;
 - ``report``: rendering, notebook context, tables, narrative, charts, labels, CSV exports.
 
-Every public name is re-exported here by name. The report layer (matplotlib, seaborn,
-nbformat) loads on first use, so ``import opsanalysis`` stays light for a script that only
-computes.
+Every public name is re-exported here by name and its module loads on first use, so
+``import opsanalysis`` stays light: a script that only computes never loads the report layer
+(matplotlib, seaborn, nbformat), and ``python -m opsanalysis report`` starts without loading
+the analyses it hands to the notebook's kernel.
 
 >>> import opsanalysis as oa
 >>> oa.parse_period("2025-W47").start
@@ -18,15 +19,11 @@ datetime.date(2025, 11, 17)
 
 from __future__ import annotations
 
+import ast
 import importlib
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .data.coverage import data_coverage
-from .data.params import Params, load_params
-from .data.periods import Period, latest_complete_period, parse_period, period_containing
-from .data.problems import DataContractWarning, ValidationReport
-from .data.source import Source, connect
-from .data.validation import validate
 from .exceptions import (
     DataContractError,
     OpsAnalysisError,
@@ -35,56 +32,48 @@ from .exceptions import (
     ReportError,
     SourceError,
 )
-from .metrics.activity import (
-    active_days_distribution,
-    active_users,
-    activity_by_hour,
-    activity_tiers,
-    lifecycle,
-    stickiness,
-)
-from .metrics.campaigns import campaign_roi, touchpoint_conversion
-from .metrics.channels import channel_quality, channel_value, new_users_by_channel
-from .metrics.churn import at_risk_counts, at_risk_users, reactivation
-from .metrics.clv import btyd_summary
-from .metrics.content import content_performance, pool_content, rank_content, top_content
-from .metrics.contribution import kpi_contribution, main_contributor
-from .metrics.findings import ranked_findings
-from .metrics.funnel import funnel, new_user_funnel
-from .metrics.kpi import OVERVIEW_METRICS, daily_kpis, kpi_overview, period_kpis
-from .metrics.monitor import kpi_monitor, kpi_series
-from .metrics.retention import (
-    cohort_retention,
-    new_user_retention,
-    retention_matrix,
-    summarise_new_user_retention,
-)
-from .metrics.rfm import rfm_score, rfm_table, score_distribution, value_activity_table
-from .metrics.segments import (
-    migration_matrix,
-    rfm_layers,
-    rfm_segment,
-    segment_migration,
-    segment_sizes,
-    segment_summary,
-)
-from .metrics.service import service_levels
-from .stats.abtest import ABTestResult, ab_test, results_frame
-from .stats.anomaly import AnomalyResult, flag_anomaly
-from .stats.experiments import experiment_overview, experiment_results, mann_whitney
-from .stats.health import ExperimentHealth, experiment_health
-from .stats.planning import (
-    days_needed,
-    mde_mean,
-    mde_proportion,
-    sample_size_mean,
-    sample_size_proportion,
-)
-from .stats.significance import adjust_p_values, chi_square_test, srm_test
-from .stats.sufficient import CupedStats, MeanStats, ProportionStats, RatioStats
-from .stats.verdicts import primary_results, verdict_code
 
-if TYPE_CHECKING:  # the report layer, loaded lazily by __getattr__ below
+if TYPE_CHECKING:  # for type checkers and editors; at run time __getattr__ imports on first use
+    from .data.coverage import data_coverage
+    from .data.params import Params, load_params
+    from .data.periods import Period, latest_complete_period, parse_period, period_containing
+    from .data.problems import DataContractWarning, ValidationReport
+    from .data.source import Source, connect
+    from .data.validation import validate
+    from .metrics.activity import (
+        active_days_distribution,
+        active_users,
+        activity_by_hour,
+        activity_tiers,
+        lifecycle,
+        stickiness,
+    )
+    from .metrics.campaigns import campaign_roi, touchpoint_conversion
+    from .metrics.channels import channel_quality, channel_value, new_users_by_channel
+    from .metrics.churn import at_risk_counts, at_risk_users, reactivation
+    from .metrics.clv import btyd_summary
+    from .metrics.content import content_performance, pool_content, rank_content, top_content
+    from .metrics.contribution import kpi_contribution, main_contributor
+    from .metrics.findings import ranked_findings
+    from .metrics.funnel import funnel, new_user_funnel
+    from .metrics.kpi import OVERVIEW_METRICS, daily_kpis, kpi_overview, period_kpis
+    from .metrics.monitor import kpi_monitor, kpi_series
+    from .metrics.retention import (
+        cohort_retention,
+        new_user_retention,
+        retention_matrix,
+        summarise_new_user_retention,
+    )
+    from .metrics.rfm import rfm_score, rfm_table, score_distribution, value_activity_table
+    from .metrics.segments import (
+        migration_matrix,
+        rfm_layers,
+        rfm_segment,
+        segment_migration,
+        segment_sizes,
+        segment_summary,
+    )
+    from .metrics.service import service_levels
     from .report import plotting
     from .report import render as reports
     from .report.context import ReportContext, open_report
@@ -110,51 +99,49 @@ if TYPE_CHECKING:  # the report layer, loaded lazily by __getattr__ below
         plot_segment_shares,
     )
     from .report.render import render
+    from .stats.abtest import ABTestResult, ab_test, results_frame
+    from .stats.anomaly import AnomalyResult, flag_anomaly
+    from .stats.experiments import experiment_overview, experiment_results, mann_whitney
+    from .stats.health import ExperimentHealth, experiment_health
+    from .stats.planning import (
+        days_needed,
+        mde_mean,
+        mde_proportion,
+        sample_size_mean,
+        sample_size_proportion,
+    )
+    from .stats.significance import adjust_p_values, chi_square_test, srm_test
+    from .stats.sufficient import CupedStats, MeanStats, ProportionStats, RatioStats
+    from .stats.verdicts import primary_results, verdict_code
 
-# name -> module of the report layer that defines it (imported on first access)
-_LAZY: dict[str, str] = {
-    **dict.fromkeys(["ReportContext", "open_report"], "report.context"),
-    **dict.fromkeys(
-        ["export_users", "export_segment_users", "export_segment_lists"], "report.exports"
-    ),
-    **dict.fromkeys(
-        [
-            "experiment_verdict",
-            "kpi_findings",
-            "migration_findings",
-            "reactivation_findings",
-            "segment_findings",
-            "with_verdicts",
-        ],
-        "report.narrative",
-    ),
-    **dict.fromkeys(
-        [
-            "plot_activity_heatmap",
-            "plot_forest",
-            "plot_kpi_trend",
-            "plot_kpi_trends",
-            "plot_lifecycle",
-            "plot_migration",
-            "plot_new_users_by_channel",
-            "plot_retention_heatmap",
-            "plot_score_distribution",
-            "plot_segment_shares",
-        ],
-        "report.plotting",
-    ),
-    "render": "report.render",
-}
-_LAZY_MODULES = {"plotting": "report.plotting", "reports": "report.render"}
+
+def _lazy_names() -> dict[str, tuple[str, str]]:
+    """Public name -> (module, attribute), read from the imports under ``TYPE_CHECKING``
+    above: the one list of what the package re-exports."""
+    tree = ast.parse(Path(__file__).read_text(encoding="utf-8"))
+    block = next(
+        n for n in tree.body if isinstance(n, ast.If) and ast.unparse(n.test) == "TYPE_CHECKING"
+    )
+    return {
+        alias.asname or alias.name: (str(node.module), alias.name)
+        for node in block.body
+        if isinstance(node, ast.ImportFrom)
+        for alias in node.names
+    }
+
+
+_LAZY = _lazy_names()
 
 
 def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
-    elif name in _LAZY_MODULES:
-        value = importlib.import_module(f".{_LAZY_MODULES[name]}", __name__)
-    else:
+    if name not in _LAZY:
         raise AttributeError(f"module 'opsanalysis' has no attribute {name!r}")
+    module, attr = _LAZY[name]
+    owner = importlib.import_module(f".{module}", __name__)
+    try:
+        value = getattr(owner, attr)
+    except AttributeError:  # a submodule (``from .report import plotting``)
+        value = importlib.import_module(f".{module}.{attr}", __name__)
     globals()[name] = value
     return value
 
