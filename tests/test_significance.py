@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from scipy import stats
 
@@ -14,6 +15,21 @@ def test_corrections_by_hand():
     # BH: 0.01*3/1 = 0.03, 0.03*3/2 = 0.045, 0.04*3/3 = 0.04 -> step-up minimum 0.04
     assert oa.adjust_p_values([0.01, 0.04, 0.03], "bh") == pytest.approx([0.03, 0.04, 0.04])
     assert oa.adjust_p_values([0.2], "none") == [0.2]
+
+
+@pytest.mark.parametrize("method, theirs", [("holm", "holm"), ("bh", "fdr_bh")])
+def test_corrections_match_statsmodels(method, theirs):
+    from statsmodels.stats.multitest import multipletests
+
+    rng = np.random.default_rng(3)
+    for n in (1, 2, 5, 40):
+        p = list(rng.uniform(0, 0.2, n) ** 2)
+        p[-1] = p[0]  # a tie
+        assert oa.adjust_p_values(p, method) == pytest.approx(
+            list(multipletests(p, method=theirs)[1]), rel=1e-12
+        )
+    # large p-values reach the cap at 1
+    assert oa.adjust_p_values([0.5, 0.6, 0.9], "holm") == [1.0, 1.0, 1.0]
 
 
 def test_srm_and_chi_square_by_hand():
