@@ -197,8 +197,13 @@ def rfm_segment(
         r = _split(out["recency"], split, out.get("r_score"), higher_is_better=False)
         f = _split(out["frequency"], split, out.get("f_score"), higher_is_better=True)
         m = _split(out["monetary"], split, out.get("m_score"), higher_is_better=True)
-        keys = list(zip(r, f, m, strict=True))
-        out["segment"] = [RFM8_TABLE[(bool(a), bool(b), bool(c))] for a, b, c in keys]
+        # the eight classes as 4r + 2f + m, looked up in one step (a row per buyer)
+        no_yes = (False, True)
+        codes = np.array([RFM8_TABLE[(a, b, c)] for a in no_yes for b in no_yes for c in no_yes])
+        index = (
+            4 * np.asarray(r, dtype=int) + 2 * np.asarray(f, dtype=int) + np.asarray(m, dtype=int)
+        )
+        out["segment"] = codes[index]
     elif scheme == "named":
         if "r_score" not in out or "f_score" not in out:
             raise ParamsError("Scheme 'named' needs r_score and f_score: pass oa.rfm_score output.")
