@@ -235,6 +235,8 @@ def render(
                 progress_bar=False,
                 log_output=False,
                 report_mode=True,
+                # written once at the end (or on a failure), not twice per cell
+                request_save_on_cell_execute=False,
                 kernel_manager_class=_quiet_kernel_manager(),
             )
         except PapermillExecutionError as exc:
