@@ -9,11 +9,17 @@ DEMO   := data/demo.duckdb
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[lab]'
+	$(PY) -m pip install --quiet -e .
 	touch $@
 
+# JupyterLab only where it is used: its server's dependencies load a URI grammar at every
+# nbformat import (0.9 s per report process), which reports and tests have no use for
 $(VENV)/.installed-dev: $(VENV)/.installed
-	$(PY) -m pip install --quiet -e '.[dev,lab]'
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+$(VENV)/.installed-lab: $(VENV)/.installed
+	$(PY) -m pip install --quiet -e '.[lab]'
 	touch $@
 
 install: $(VENV)/.installed
@@ -29,7 +35,7 @@ report: $(VENV)/.installed $(DEMO)
 	$(PY) -m opsanalysis report weekly
 
 ## Start JupyterLab on the project's environment with the demo data and the explore notebook
-lab: $(VENV)/.installed $(DEMO)
+lab: $(VENV)/.installed-lab $(DEMO)
 	$(VENV)/bin/jupyter lab notebooks/explore.ipynb
 
 ## Set up with the dev extras and run the tests (DuckDB and PySpark)
