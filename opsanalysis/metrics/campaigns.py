@@ -193,7 +193,6 @@ def touchpoint_conversion(
     if "touchpoint" not in ev.columns:
         raise ParamsError("touchpoint_conversion needs a touchpoint column in table 'events'.")
     ev = ev.filter(on_days(ev.event_time, lo, hi) & ev.touchpoint.notnull())
-    visits = ev.select("touchpoint", "user_id").distinct()
     # a visit converts when an order follows one of the user's visits there within the window
     v = ev.select(vt=ev.touchpoint, vu=ev.user_id, t=ev.event_time)
     od = paid_orders(src)
@@ -202,18 +201,21 @@ def touchpoint_conversion(
     window = ibis.interval(seconds=int(within_days) * 86400)
     hit = v.inner_join(o, (v.vu == o.ou) & (o.ot > v.t) & (o.ot <= v.t + window))
     conv = hit.group_by(hit.vt).aggregate(converted_users=hit.vu.nunique())
-    act = visits.group_by("touchpoint").aggregate(active_users=visits.user_id.nunique())
     recent = paid_orders(src)
     recent = recent.filter(on_days(recent.order_time, hi - timedelta(days=29), hi))
     hv = recent.group_by("user_id").aggregate(n=recent.count())
     hv = hv.filter(hv.n >= 3).select(hu=hv.user_id)
-    msgs = ev.filter(one_of(ev.event, src.params.community_events["message"]))
-    mj = msgs.left_join(hv, msgs.user_id == hv.hu)
-    m = mj.group_by(mj.touchpoint).aggregate(
-        messages=mj.count(), high_value_messages=mj.hu.notnull().ifelse(1, 0).sum()
+    # visitors and their messages per touchpoint from one scan: a row per (touchpoint, user)
+    said = one_of(ev.event, src.params.community_events["message"]).ifelse(1, 0)
+    visitors = ev.group_by(["touchpoint", "user_id"]).aggregate(said=said.sum())
+    vj = visitors.left_join(hv, visitors.user_id == hv.hu)
+    act = vj.group_by(vj.touchpoint).aggregate(
+        active_users=vj.count(),
+        messages=vj.said.sum(),
+        high_value_messages=vj.hu.notnull().ifelse(vj.said, 0).sum(),
     )
     out = src.execute(act).set_index("touchpoint")
-    out = out.join(src.execute(conv).set_index("vt")).join(src.execute(m).set_index("touchpoint"))
+    out = out.join(src.execute(conv).set_index("vt"))
     for col in ("converted_users", "messages", "high_value_messages"):
         out[col] = out[col].fillna(0).astype("int64")
     out["conversion_rate"] = out["converted_users"] / out["active_users"]
