@@ -237,3 +237,46 @@ def test_physical_table_names_from_params(tmp_path):
     src = oa.connect(str(tmp_path), params={"tables": {"users": "crm_users"}})
     assert src.tables() == ["users"]
     assert src.table("users").count().execute() == 1
+
+
+@pytest.mark.parametrize("bad", [False, True])
+def test_screened_checks_find_what_counting_every_check_finds(bad):
+    """DuckDB first asks each check's count/min/max bound; the problems are the same."""
+    from opsanalysis.data.prepare import prepare_table
+
+    times = ["2025-11-17 10:00", "2025-11-18 10:00", "2025-11-19 10:00"]
+    amounts = [10.0, 20.0, 30.0]
+    if bad:  # a missing time, one from 1970, one in the future, a negative amount
+        times = [None, "1970-01-01 00:00", "2099-01-01 00:00"]
+        amounts = [10.0, -5.0, 30.0]
+    orders = pd.DataFrame(
+        {
+            "order_id": [1, 2, 3],
+            "user_id": [7, 8, 9],
+            "order_time": pd.to_datetime(times),
+            "amount": amounts,
+            "status": ["paid"] * 3,
+        }
+    )
+    src = oa.connect(orders=orders)
+    mapping = {c: c for c in orders.columns}
+
+    def found(screen: bool) -> list[tuple]:
+        prepared = prepare_table(
+            "orders",
+            src.raw("orders"),
+            mapping=mapping,
+            execute=src.execute,
+            timezone="UTC",
+            screen=screen,
+        )
+        return [(p.column, p.check, p.rows) for p in prepared.problems]
+
+    assert found(True) == found(False)
+    expected = [
+        ("order_time", "null_timestamp", 1),
+        ("order_time", "implausible_timestamp", 1),
+        ("order_time", "future_timestamp", 1),
+        ("amount", "negative_amount", 1),
+    ]
+    assert sorted(found(True)) == (sorted(expected) if bad else [])

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 import ibis
 import ibis.expr.datatypes as dt
+from pandas import isna
 
 from ._checks import whole
 from .contract import TABLES, ColumnSpec, TableSpec
@@ -48,6 +49,9 @@ class Check(NamedTuple):
     cond: ibis.BooleanValue
     what: str
     fix: str
+    #: false when no row can fail, from a stored column's count, min or max (which DuckDB
+    #: reads from its metadata without a scan); None: the check must count
+    may_fail: ibis.BooleanScalar | None = None
 
 
 def _suggest(name: str, options: list[str]) -> str:
@@ -122,10 +126,12 @@ def _missing_columns(name: str, spec: TableSpec, have: list[str]) -> list[Proble
 
 
 def _time_column(
-    name: str, col_spec: ColumnSpec, c: ibis.Column, timezone: str
+    name: str, col_spec: ColumnSpec, t: ibis.Table, timezone: str
 ) -> tuple[ibis.Value | None, list[Check], Problem | None]:
     col = col_spec.name
+    c = t[col]
     ctype = c.type()
+    stored = ctype.is_date() or (ctype.is_timestamp() and not ctype.timezone)
     checks: list[Check] = []
     target = dt.timestamp if col_spec.kind == "timestamp" else dt.date
     if ctype.is_string():
@@ -177,18 +183,21 @@ def _time_column(
                 c.isnull(),
                 "are empty",
                 "every row needs this time; fill it in or drop these rows",
+                c.count() < t.count(),
             )
         )
     if col_spec.kind == "timestamp":
+        earliest, now = ibis.literal(EARLIEST_PLAUSIBLE), ibis.literal(_local_now(timezone))
         checks.append(
             Check(
                 col,
                 "implausible_timestamp",
                 "warning",
-                parsed < ibis.literal(EARLIEST_PLAUSIBLE),
+                parsed < earliest,
                 f"are before {EARLIEST_PLAUSIBLE:%Y-%m-%d} (a zero Unix time reads as 1970-01-01)",
                 "check how the exporting system writes a missing time and leave it empty "
                 "instead of 0; such rows fall outside every report period",
+                c.min() < earliest if stored else None,
             )
         )
         checks.append(
@@ -196,19 +205,21 @@ def _time_column(
                 col,
                 "future_timestamp",
                 "warning",
-                parsed > ibis.literal(_local_now(timezone)),
+                parsed > now,
                 f"lie in the future (in {timezone})",
                 "check the clock or time zone of the system that wrote them; set 'timezone' in "
                 "params if the data is in another zone",
+                c.max() > now if stored else None,
             )
         )
     return parsed, checks, None
 
 
 def _amount_column(
-    name: str, col_spec: ColumnSpec, c: ibis.Column
+    name: str, col_spec: ColumnSpec, t: ibis.Table
 ) -> tuple[ibis.Value | None, list[Check], Problem | None]:
     col = col_spec.name
+    c = t[col]
     ctype = c.type()
     checks: list[Check] = []
     if ctype.is_string():
@@ -249,6 +260,7 @@ def _amount_column(
             "positive amount, or drop these rows"
             if name == "orders"
             else "amounts must be >= 0; correct or drop these rows",
+            c.min() < 0 if ctype.is_numeric() else None,
         )
     )
     checks.append(
@@ -271,6 +283,7 @@ def _amount_column(
                 c.isnull(),
                 "are empty",
                 "fill in the amount (0 if nothing was paid) or drop these rows",
+                c.count() < t.count(),
             )
         )
     return parsed, checks, None
@@ -289,13 +302,14 @@ def _typed_columns(
             continue
         c = t[col]
         if col_spec.kind in ("timestamp", "date"):
-            parsed, more, problem = _time_column(name, col_spec, c, timezone)
+            parsed, more, problem = _time_column(name, col_spec, t, timezone)
         elif col_spec.kind == "amount":
-            parsed, more, problem = _amount_column(name, col_spec, c)
+            parsed, more, problem = _amount_column(name, col_spec, t)
         else:
             if col_spec.required:  # ids and names: null or blank is empty
                 blank = c.isnull()
-                if c.type().is_string():
+                text = c.type().is_string()
+                if text:
                     blank = blank | (c.strip() == "")
                 checks.append(
                     Check(
@@ -305,6 +319,7 @@ def _typed_columns(
                         blank,
                         "are empty (null or blank)",
                         f"every row needs its {col}; drop these rows or fill them in",
+                        None if text else c.count() < t.count(),
                     )
                 )
             continue
@@ -324,16 +339,28 @@ def _counted_problems(
     checks: list[Check],
     execute: Callable[[Any], Any],
     max_examples: int,
+    screen: bool = False,
 ) -> list[Problem]:
-    """One aggregate query counts every check (and duplicate keys); examples per problem."""
+    """One aggregate query counts every check (and duplicate keys); examples per problem.
+
+    With ``screen``, a first query asks each check's ``may_fail`` (metadata on DuckDB) and the
+    checks no row can fail are left out of the count.
+    """
     key = spec.unique_key
     have = list(t.columns)
+    zero: dict[str, int] = {}
+    screens = {f"__c{i}": c.may_fail for i, c in enumerate(checks) if c.may_fail is not None}
+    if screen and screens:
+        verdict = execute(t.aggregate(**screens)).iloc[0]
+        # False rules a check out; NULL (the min of an empty column) leaves it to the count
+        zero = {k: 0 for k in screens if not isna(verdict[k]) and not bool(verdict[k])}
     aggs: dict[str, ibis.Value] = {"__n": staged.count()}
     for i, check in enumerate(checks):
-        aggs[f"__c{i}"] = check.cond.ifelse(1, 0).sum()
+        if f"__c{i}" not in zero:
+            aggs[f"__c{i}"] = check.cond.ifelse(1, 0).sum()
     if key and key in have:
         aggs["__dup"] = staged[key].count() - staged[key].nunique()
-    counts = execute(staged.aggregate(**aggs)).iloc[0]
+    counts = {**execute(staged.aggregate(**aggs)).iloc[0].to_dict(), **zero}
     n = int(counts["__n"])
     if n == 0:
         return [
@@ -405,11 +432,14 @@ def prepare_table(
     timezone: str,
     max_examples: int = 5,
     physical: str | None = None,
+    screen: bool = False,
 ) -> PreparedTable:
     """Rename, type and check one table. ``execute`` runs an Ibis expression to pandas.
 
     Schema problems (a mapped or required column missing, a column of the wrong type) are
-    returned without querying data; value problems come from one aggregate query.
+    returned without querying data; value problems come from one aggregate query. ``screen``
+    (for DuckDB, which answers it from metadata) first rules out the checks that a column's
+    count, minimum or maximum shows no row can fail.
     """
     spec = TABLES[name]
     where = f"table {physical!r}" if physical and physical != name else "the table"
@@ -425,7 +455,7 @@ def prepare_table(
     if problems:
         return PreparedTable(name, t, problems)
     staged = t.mutate(**{f"__oa_{k}": v for k, v in typed.items()})
-    problems = _counted_problems(name, spec, t, staged, checks, execute, max_examples)
+    problems = _counted_problems(name, spec, t, staged, checks, execute, max_examples, screen)
     if any(p.check == "empty_table" for p in problems):
         return PreparedTable(name, t, problems)
     typed_table = staged.select(

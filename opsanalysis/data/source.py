@@ -133,6 +133,7 @@ class Source:
                 timezone=self.params.timezone,
                 max_examples=self.params.max_examples,
                 physical=self.params.physical_table(name),
+                screen=getattr(self.backend, "name", "") == "duckdb",
             )
         return self._prepared[name]
 
