@@ -77,3 +77,16 @@ def test_importing_the_package_loads_no_plotting_or_notebook_library():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_the_report_command_process_loads_no_analysis_library():
+    """`opsanalysis report` renders through a kernel; its own process needs the source and the
+    renderer only, and `import opsanalysis` alone loads no engine at all."""
+    heavy = "{'scipy', 'statsmodels', 'matplotlib', 'seaborn'}"
+    code = (
+        "import sys, opsanalysis; bare = sorted({m.split('.')[0] for m in sys.modules} & "
+        "{'ibis', 'duckdb', 'pandas'}); import opsanalysis.report.render; "
+        f"print(bare, sorted({{m.split('.')[0] for m in sys.modules}} & {heavy}))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[] []"
