@@ -235,6 +235,15 @@ def test_segment_migration_by_hand():
         }
     )
     assert_frame_equal(got, expected)
+    # the current layers, when the caller has them, are used as they are
+    now = oa.rfm_layers(src, as_of="2025-11-23", scheme="buyers", window=14)
+    kw = {"window": 14, "to_layers": now}
+    assert_frame_equal(oa.segment_migration(src, "2025-11-10", "2025-11-23", "buyers", **kw), got)
+    kw["to_layers"] = now.assign(segment="repeat")  # not recomputed: taken as given
+    moved = oa.segment_migration(src, "2025-11-10", "2025-11-23", "buyers", **kw)
+    assert set(moved["to_segment"]) == {"repeat", "(gone)"}
+    with pytest.raises(oa.ParamsError, match="to_layers must be"):
+        oa.segment_migration(src, "2025-11-10", "2025-11-23", "buyers", to_layers=now[["user_id"]])
     m = oa.migration_matrix(got)
     assert list(m.index) == ["(new)", "repeat", "single"]
     assert list(m.columns) == ["single", "(gone)"]

@@ -345,8 +345,16 @@ def segment_migration(
     scheme: str | None = None,
     *,
     window: int | str | None = None,
+    to_layers: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """How many users moved from each segment to each other between two days.
+
+    Parameters
+    ----------
+    to_layers
+        ``rfm_layers(data, as_of=to_as_of, scheme=scheme, window=window)`` when the caller
+        has it already (a report shows the current layers too): used instead of computing
+        the same layers again.
 
     Returns
     -------
@@ -364,7 +372,11 @@ def segment_migration(
     src = as_source(data, ("orders", "events"))
     scheme = scheme or src.params.rfm["report_scheme"]
     a = rfm_layers(src, as_of=from_as_of, scheme=scheme, window=window)[["user_id", "segment"]]
-    b = rfm_layers(src, as_of=to_as_of, scheme=scheme, window=window)[["user_id", "segment"]]
+    if to_layers is None:
+        to_layers = rfm_layers(src, as_of=to_as_of, scheme=scheme, window=window)
+    elif not {"user_id", "segment"} <= set(to_layers.columns):
+        raise ParamsError("to_layers must be an oa.rfm_layers table (columns user_id, segment).")
+    b = to_layers[["user_id", "segment"]]
     m = a.merge(b, on="user_id", how="outer", suffixes=("_from", "_to"))
     m["segment_from"] = m["segment_from"].fillna("(new)")
     m["segment_to"] = m["segment_to"].fillna("(gone)")
