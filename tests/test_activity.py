@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 from test_retention import retention_frames
@@ -57,6 +58,38 @@ def test_lifecycle_by_hand(src):
     wau = oa.active_users(src, period="week", start="2025-11-03", end="2025-11-23")["active_users"]
     active = table[["new", "returning", "resurrecting"]].sum(axis=1).tolist()
     assert active == wau.tolist()  # new + returning + resurrecting = the period's actives
+
+
+def test_daily_lifecycle_over_more_periods_than_one_query_holds():
+    """80 days: two queries of at most 60 days each; checked against sets in pandas."""
+    rng = np.random.default_rng(5)
+    days = pd.date_range("2025-08-01", periods=90, freq="D")
+    users = pd.DataFrame(
+        {"user_id": range(40), "registered_at": days[rng.integers(0, 60, 40)] + pd.Timedelta("8h")}
+    )
+    picks = rng.random((40, 90)) < 0.3
+    uid, day = np.nonzero(picks)
+    events = pd.DataFrame(
+        {"user_id": uid, "event_time": days[day] + pd.Timedelta("12h"), "event": "open"}
+    )
+    got = oa.lifecycle(
+        oa.connect(events=events, users=users), period="day", start="2025-08-11", end="2025-10-29"
+    )
+    active = {d: set(events.user_id[events.event_time.dt.normalize() == d]) for d in days}
+    reg = dict(zip(users.user_id, users.registered_at.dt.normalize(), strict=True))
+    rows = []
+    for d in pd.date_range("2025-08-11", "2025-10-29"):
+        now, was = active[d], active[d - pd.Timedelta("1D")]
+        new = {u for u in now if reg[u] == d}
+        rows += [
+            (d, "new", len(new)),
+            (d, "returning", len((now - new) & was)),
+            (d, "resurrecting", len(now - new - was)),
+            (d, "dormant", -len(was - now)),
+        ]
+    want = pd.DataFrame(rows, columns=["period_start", "status", "users"])
+    got = got.set_index(["period_start", "status"])["users"]
+    assert got.to_dict() == want.set_index(["period_start", "status"])["users"].to_dict()
 
 
 def test_active_days_and_tiers():

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ..data._checks import check_one_of
-from ..data.engine import active_days, active_events, day_range, on_days, period_index, period_start
+from ..data.engine import active_days, active_events, day_range, on_days, period_start
 from ..data.periods import period_containing, period_starts, shift_start
 from ..data.source import as_source
 
@@ -117,38 +117,38 @@ def lifecycle(
     lo, hi = day_range(src, start, end)
     first = period_containing(lo, period).start
     before = shift_start(first, period, -1)
-    days = active_days(src, before, hi)
-    act = days.select(user_id=days.user_id, p=period_start(days.day, period)).distinct()
-    act = act.mutate(i=period_index(act.p, period))
-    # one pass: each user-period with the user's previous and next active period
-    w = ibis.window(group_by=act.user_id, order_by=act.i)
-    act = act.mutate(was=act.i.lag().over(w) == act.i - 1, later=act.i.lead().over(w) == act.i + 1)
+    starts = period_starts(before, hi, period)  # the period before the first, then the range
     users = src.table("users")
     reg = users.select(user_id=users.user_id, rp=period_start(users.registered_at.date(), period))
-    cur = act.left_join(reg, "user_id").select(act, is_new=(reg.rp == act.p).fill_null(False))
-    now = cur.p >= ibis.literal(first)
-    was = cur.was.fill_null(False)
-    counts = src.execute(
-        cur.group_by(cur.p).aggregate(
-            new=(now & cur.is_new).ifelse(1, 0).sum(),
-            returning=(now & ~cur.is_new & was).ifelse(1, 0).sum(),
-            resurrecting=(now & ~cur.is_new & ~was).ifelse(1, 0).sum(),
-            # dormant next period: active in this one, not in the next
-            gone=(~cur.later.fill_null(False)).ifelse(1, 0).sum(),
-        )
-    )
-    counts["p"] = [pd.Timestamp(p).date() for p in counts["p"]]
-    active = counts.melt(
-        id_vars="p", value_vars=["new", "returning", "resurrecting"], var_name="status"
-    ).rename(columns={"p": "period_start", "value": "users"})
-    dormant = pd.DataFrame(
-        {
-            "period_start": [shift_start(p, period, 1) for p in counts["p"]],
-            "status": "dormant",
-            "users": -counts["gone"],
-        }
-    )
-    out = pd.concat([active, dormant], ignore_index=True)
+    # a flag per user and period ("active in it"), then sums: a period's status needs only the
+    # period before it; at most 60 periods (and the one before) per query
+    rows = []
+    for at in range(1, len(starts), 60):
+        span = starts[at - 1 : at + 60]
+        last = min(hi, shift_start(span[-1], period, 1) - timedelta(days=1))
+        days = active_days(src, span[0], last)
+        p = period_start(days.day, period)
+        flags = {f"a{j}": (p == ibis.literal(s)).any() for j, s in enumerate(span)}
+        per_user = days.group_by(days.user_id).aggregate(**flags)
+        u = per_user.left_join(reg, "user_id")
+        sums = {}
+        for j in range(1, len(span)):
+            now, was = u[f"a{j}"], u[f"a{j - 1}"]
+            new = (u.rp == ibis.literal(span[j])).fill_null(False)
+            for status, cond in (
+                ("new", now & new),
+                ("returning", now & ~new & was),
+                ("resurrecting", now & ~new & ~was),
+                ("dormant", was & ~now),  # active in the period before, not in this one
+            ):
+                sums[f"{status}{j}"] = cond.ifelse(1, 0).sum()
+        got = src.execute(u.aggregate(**sums)).iloc[0]
+        for j in range(1, len(span)):
+            for status in ("new", "returning", "resurrecting", "dormant"):
+                v = got[f"{status}{j}"]
+                n = 0 if pd.isna(v) else int(v)  # NULL: nobody active at all
+                rows.append((span[j], status, -n if status == "dormant" else n))
+    out = pd.DataFrame(rows, columns=["period_start", "status", "users"])
     out["period_start"] = pd.to_datetime(out["period_start"])
     grid = pd.MultiIndex.from_product(
         [
