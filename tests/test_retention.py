@@ -312,6 +312,10 @@ def test_heatmap_marks_incomplete_cells(src):
     # W45: 100%, 33% (user 1 in W46), 33%* (only user 1's 11-20 event counts; W47 unfinished)
     assert texts[:3] == ["100%", "33%", "33%*"]
     assert sum(t.endswith("*") for t in texts) == 3
+    assert ax.get_yticklabels()[-1].get_text() == "mean"
+    zh = oa.plot_retention_heatmap(oa.retention_matrix(cut), language="zh")
+    cjk = oa.plotting.chart_language("zh") == "zh"  # without a CJK font charts stay English
+    assert zh.get_yticklabels()[-1].get_text() == ("平均" if cjk else "mean")
 
 
 def test_no_temporary_table_is_left_behind(src):

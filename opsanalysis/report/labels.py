@@ -434,6 +434,7 @@ WEEKDAYS: dict[str, list[str]] = {
 AXES: dict[str, dict[str, str]] = {
     "periods_since": {"en": "periods since the cohort's first", "zh": "距首期的期数"},
     "cohort": {"en": "cohort", "zh": "同期群"},
+    "mean_row": {"en": "mean", "zh": "平均"},
     "hour": {"en": "hour", "zh": "小时"},
     "user_share": {"en": "Share of users", "zh": "用户占比"},
     "revenue_share": {"en": "Share of revenue", "zh": "营收占比"},

@@ -333,7 +333,8 @@ def plot_retention_heatmap(
     )
     ax.set_xlabel(AXES["periods_since"][lang])
     ax.set_ylabel(AXES["cohort"][lang])
-    ax.set_yticklabels([str(i) for i in matrix.index], rotation=0)
+    mean = AXES["mean_row"][lang]  # retention_matrix's "mean" row, in the chart's language
+    ax.set_yticklabels([mean if i == "mean" else str(i) for i in matrix.index], rotation=0)
     return ax
 
 
