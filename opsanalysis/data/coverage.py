@@ -50,14 +50,14 @@ def data_coverage(data: Any, *, start: Any, end: Any) -> pd.DataFrame:
         t = src.table(name)
         col = t[time_col]
         t = t.filter(on_days(col.cast("timestamp") if col.type().is_date() else col, lo, hi))
+        if name == "events" and "touchpoint" in t.columns:
+            rows.extend(_events_and_touchpoints(src, t))
+            continue
         aggs: dict[str, Any] = {
             "rows": t.count(),
             "first": t[time_col].min(),
             "last": t[time_col].max(),
         }
-        if name == "events" and "touchpoint" in t.columns:
-            rows.extend(_events_and_touchpoints(src, t))
-            continue
         if "user_id" in t.columns:
             aggs["users"] = t.user_id.nunique()
         df = src.execute(t.aggregate(**aggs))

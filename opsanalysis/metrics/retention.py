@@ -55,16 +55,21 @@ def _events(src: Source, names: list[str] | None, end: date) -> ibis.Table:
     return ev if names is None else ev.filter(one_of(ev.event, names))
 
 
+def _shared(src: Source, names: str | list[str] | None) -> bool:
+    """Events ``names`` are the active events, so a report's shared activity serves them."""
+    return src.shared_activity is not None and _names(names, src) == src.params.active_events
+
+
 def _started_before(
     src: Source, start_ev: ibis.Table, names: str | list[str] | None, day: date
 ) -> ibis.Table:
-    """``user_id`` of the users with a start event before ``day`` (read from a report's
-    shared activity when the start events are the active events)."""
-    if src.shared_activity is not None and _names(names, src) == src.params.active_events:
-        days = active_days(src, None, day - timedelta(days=1))
-        return days.select("user_id").distinct()
-    ev = start_ev.filter(on_days(start_ev.event_time, None, day - timedelta(days=1)))
-    return ev.select("user_id").distinct()
+    """``user_id`` of the users with a start event before ``day``."""
+    eve = day - timedelta(days=1)
+    if _shared(src, names):
+        t = active_days(src, None, eve)
+    else:
+        t = start_ev.filter(on_days(start_ev.event_time, None, eve))
+    return t.select("user_id").distinct()
 
 
 def _bracket_labels(brackets: list[int]) -> list[tuple[str, int, int]]:
@@ -160,7 +165,7 @@ def cohort_retention(
 
     # only periods from the first cohort's on count (p >= c >= first_start); a user's first
     # start before them is asked for by an anti-join below, not by grouping all history
-    if src.shared_activity is not None and _names(return_event, src) == src.params.active_events:
+    if _shared(src, return_event):
         da = daily_activity(src, first_start, end_d)  # a report's one pass over the events
         acts = da.group_by(user_id=da.user_id, p=unit(da.day)).aggregate(tmax=da.last_at.max())
     else:
