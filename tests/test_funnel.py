@@ -180,12 +180,13 @@ def test_new_user_funnel_by_hand():
     )
     events = pd.DataFrame(
         {
-            "user_id": [1, 1, 2, 3, 4],
-            "event": ["open"] * 5,
+            "user_id": [1, 1, 1, 2, 3, 4],
+            "event": ["open"] * 6,
             "event_time": pd.to_datetime(
                 [
                     "2025-11-03 10:00",
-                    "2025-11-05 08:00",  # 1 comes back two days later
+                    "2025-11-05 18:00",
+                    "2025-11-05 08:00",  # 1 comes back two days later (first event that day)
                     "2025-11-03 12:00",  # 2 only on the registration day: not activated
                     "2025-11-20 09:00",  # 3 comes back after 16 days
                     "2025-12-10 09:00",

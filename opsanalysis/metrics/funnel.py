@@ -10,7 +10,7 @@ one join per step on the user's step events.
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import ibis
@@ -19,8 +19,9 @@ import pandas as pd
 
 from ..data._checks import check_one_of, whole
 from ..data.engine import (
+    active_days,
+    active_events,
     as_date,
-    daily_activity,
     day_range,
     elapsed_clock,
     on_days,
@@ -28,7 +29,7 @@ from ..data.engine import (
     paid_orders,
     wall_seconds,
 )
-from ..data.source import as_source
+from ..data.source import Source, as_source
 from ..exceptions import ParamsError
 
 __all__ = ["funnel", "new_user_funnel"]
@@ -434,9 +435,9 @@ def new_user_funnel(
         ev = src.table("events")
         ev = ev.filter(on_days(ev.event_time, lo, hi) & one_of(ev.event, names))
         e = ev.select(uid=ev.user_id, t=clock(ev.event_time), day=ev.event_time.date())
-    else:  # the first active event on a later day is the first of that day: one row per day
-        fa = daily_activity(src, lo, hi)
-        e = fa.select(uid=fa.user_id, t=clock(fa.first_at), day=fa.day)
+    else:
+        e = _first_later_day(src, att, lo, hi)
+        e = e.select(uid=e.uid, t=clock(e.t), day=e.day)
     att = att.mutate(day1=att.t1.date(), t1=clock(att.t1))
     cond = (att.user_id == e.uid) & (e.t <= att.t1 + w)
     cond &= (e.t >= att.t1) if names else (e.day > att.day1)
@@ -457,3 +458,23 @@ def new_user_funnel(
     att = att.mutate(reached=reached, spoiled=ibis.literal(False))
     steps = ["registered", "activated", "first_order"]
     return _count(src, att, steps, by, labels=steps)
+
+
+def _first_later_day(src: Source, att: ibis.Table, lo: date, hi: date) -> ibis.Table:
+    """``(uid, day, t)``: each signup's first active day after the day of registering (up to
+    ``hi``) and the first active event of that day.
+
+    Its first event comes before every event of the days after it, so it is the only
+    candidate for activation: within the window it activates, past it nothing later can.
+    The days come from :func:`active_days` (a report's shared activity), and only those
+    user-days are looked up in the events.
+    """
+    days = active_days(src, lo, hi)
+    reg = att.select(ru=att.user_id, day1=att.t1.date())
+    later = reg.inner_join(days, (reg.ru == days.user_id) & (days.day > reg.day1))
+    back = later.group_by(uid=later.ru).aggregate(day=later.day.min())
+    ev = active_events(src)
+    ev = ev.filter(on_days(ev.event_time, lo + timedelta(days=1), hi))
+    ev = ev.select(eu=ev.user_id, at=ev.event_time, on=ev.event_time.date())
+    j = back.inner_join(ev, (back.uid == ev.eu) & (back.day == ev.on))
+    return j.group_by([j.uid, j.day]).aggregate(t=j.at.min())

@@ -19,7 +19,6 @@ from ..data._checks import check_one_of
 from ..data.engine import (
     active_days,
     as_date,
-    daily_activity,
     elapsed_between,
     elapsed_clock,
     last_day,
@@ -164,10 +163,13 @@ def cohort_retention(
         return d if brackets is not None else period_start(d, period, week_start)
 
     # only periods from the first cohort's on count (p >= c >= first_start); a user's first
-    # start before them is asked for by an anti-join below, not by grouping all history
-    if _shared(src, return_event):
-        da = daily_activity(src, first_start, end_d)  # a report's one pass over the events
-        acts = da.group_by(user_id=da.user_id, p=unit(da.day)).aggregate(tmax=da.last_at.max())
+    # start before them is asked for by an anti-join below, not by grouping all history.
+    # A registration cohort needs the time of the last return event (tmax), which the
+    # shared activity does not keep.
+    if _shared(src, return_event) and cohort != "registered":
+        da = active_days(src, first_start, end_d)  # a report's one pass over the events
+        acts = da.select(user_id=da.user_id, p=unit(da.day))
+        acts = acts if brackets is not None else acts.distinct()  # per day: distinct already
     else:
         ret = ret.filter(on_days(ret.event_time, first_start, None))
         acts = ret.group_by(user_id=ret.user_id, p=unit(ret.event_time.date())).aggregate(
