@@ -403,10 +403,17 @@ def new_user_retention(
     if start is not None:  # cohorts whose period starts inside [start, end]
         members = members.filter(members.c >= ibis.literal(as_date(start)))
     sizes = src.execute(members.group_by(["c", *cols]).aggregate(new_users=members.count()))
-    e2 = ev.select(uid=ev.user_id, t=ev.event_time)
+    # calendar days are all this window asks: a report's shared activity has them
+    on_days_only = window == "calendar" and _shared(src, src.params.active_events)
+    if on_days_only:
+        ad = active_days(src, as_date(start) if start is not None else None, end_d)
+        e2 = ad.select(uid=ad.user_id, day=ad.day)
+    else:
+        e2 = ev.select(uid=ev.user_id, t=ev.event_time)
     j = members.inner_join(e2, members.user_id == e2.uid)
     if window == "calendar":
-        n = j.t.date().delta(j.registered_at.date(), unit="day")
+        day = j.day if on_days_only else j.t.date()
+        n = day.delta(j.registered_at.date(), unit="day")
     else:  # whole 24-hour steps of real time from the registration instant
         first = as_date(start) if start is not None else None
         if first is None:
