@@ -193,16 +193,19 @@ def active_days(src: Source, lo: date | None, hi: date) -> ibis.Table:
     Read from the source's shared activity when a report computed it (:func:`share_activity`),
     else from the events.
     """
-    shared = _shared_days(src, lo, hi)
+    shared = shared_days(src, lo, hi)
     if shared is not None:
-        return shared.select("user_id", "day")
+        return shared
     ev = active_events(src)
     ev = ev.filter(on_days(ev.event_time, lo, hi))
     return ev.select(user_id=ev.user_id, day=ev.event_time.date()).distinct()
 
 
-def _shared_days(src: Source, lo: date | None, hi: date) -> ibis.Table | None:
-    """The rows of the shared activity on the days ``lo`` to ``hi`` (None without one)."""
+def shared_days(src: Source, lo: date | None, hi: date) -> ibis.Table | None:
+    """``(user_id, day)`` of a report's shared activity on the days ``lo`` to ``hi``; None
+    when there is none. For an analysis that needs only the days of some users' events (a
+    join to signups, say): without the shared table it joins the events directly, which
+    costs less than a distinct pass of its own."""
     t = src.shared_activity
     if t is None:
         return None

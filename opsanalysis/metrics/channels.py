@@ -19,6 +19,7 @@ from ..data.engine import (
     on_days,
     paid_orders,
     period_start,
+    shared_days,
 )
 from ..data.periods import Period, parse_period
 from ..data.source import as_source
@@ -89,11 +90,16 @@ def channel_quality(
     for col in ("d1_retention", "d7_retention", "first_order_rate", "revenue_per_new_user"):
         out[col] = 0.0
     if src.has("events"):
-        ev = active_events(src)
-        ev = ev.filter(on_days(ev.event_time, None, last))
-        e2 = ev.select(uid=ev.user_id, t=ev.event_time)
+        # days 1 and 7 are calendar days: a report's shared activity has them
+        days = shared_days(src, lo, last)
+        if days is not None:
+            e2 = days.select(uid=days.user_id, d=days.day)
+        else:
+            ev = active_events(src)
+            ev = ev.filter(on_days(ev.event_time, None, last))
+            e2 = ev.select(uid=ev.user_id, d=ev.event_time.date())
         j = u.inner_join(e2, u.user_id == e2.uid)
-        n = j.t.date().delta(j.registered_at.date(), unit="day")
+        n = j.d.delta(j.registered_at.date(), unit="day")
         hits = j.select("channel", "user_id", n=n).filter(lambda t: t.n.isin([1, 7])).distinct()
         ret = src.execute(hits.group_by(["channel", "n"]).aggregate(users=hits.count()))
         for r in ret.itertuples():

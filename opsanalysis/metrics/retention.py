@@ -26,6 +26,7 @@ from ..data.engine import (
     one_of,
     period_index,
     period_start,
+    shared_days,
     wall_seconds,
 )
 from ..data.periods import period_start_date, shift_start
@@ -404,17 +405,18 @@ def new_user_retention(
         members = members.filter(members.c >= ibis.literal(as_date(start)))
     sizes = src.execute(members.group_by(["c", *cols]).aggregate(new_users=members.count()))
     # calendar days are all this window asks: a report's shared activity has them
-    on_days_only = window == "calendar" and _shared(src, src.params.active_events)
-    if on_days_only:
-        ad = active_days(src, as_date(start) if start is not None else None, end_d)
-        e2 = ad.select(uid=ad.user_id, day=ad.day)
-    else:
-        e2 = ev.select(uid=ev.user_id, t=ev.event_time)
-    j = members.inner_join(e2, members.user_id == e2.uid)
+    active = shared_days(src, as_date(start) if start is not None else None, end_d)
     if window == "calendar":
-        day = j.day if on_days_only else j.t.date()
-        n = day.delta(j.registered_at.date(), unit="day")
+        e2 = (
+            active.select(uid=active.user_id, d=active.day)
+            if active is not None
+            else ev.select(uid=ev.user_id, d=ev.event_time.date())
+        )
+        j = members.inner_join(e2, members.user_id == e2.uid)
+        n = j.d.delta(j.registered_at.date(), unit="day")
     else:  # whole 24-hour steps of real time from the registration instant
+        e2 = ev.select(uid=ev.user_id, t=ev.event_time)
+        j = members.inner_join(e2, members.user_id == e2.uid)
         first = as_date(start) if start is not None else None
         if first is None:
             first_reg = src.execute(members.registered_at.min())
