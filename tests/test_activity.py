@@ -169,6 +169,7 @@ def test_shared_activity_gives_the_same_numbers(tiny_demo):
         lambda s: oa.new_user_retention(s, period="week", start="2025-10-13", by="channel"),
         lambda s: oa.new_user_retention(s, end="2025-11-20"),
         lambda s: oa.new_user_retention(s, start="2025-11-01", window="rolling"),
+        lambda s: oa.value_activity_table(s, as_of="2025-11-20"),
         lambda s: oa.channel_quality(s, start="2025-10-13", end="2025-10-19", until="2025-11-23"),
         lambda s: oa.at_risk_users(s, as_of="2025-11-20"),
         lambda s: oa.new_user_funnel(s, start="2025-10-13", end="2025-10-19", until="2025-11-23"),

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..data._checks import check_one_of
-from ..data.engine import active_events, as_date, on_days, paid_orders
+from ..data.engine import active_days, as_date, on_days, paid_orders
 from ..data.params import Params, load_params
 from ..data.source import as_source
 from ..exceptions import ParamsError
@@ -299,9 +299,7 @@ def value_activity_table(data: Any, *, as_of: date | str, window: int | str = 30
     day = as_date(as_of)
     days = int(str(window).rstrip("dD"))
     first = day - timedelta(days=days - 1)
-    ev = active_events(src)
-    ev = ev.filter(on_days(ev.event_time, first, day))
-    act = ev.select(user_id=ev.user_id, d=ev.event_time.date()).distinct()
+    act = active_days(src, first, day)  # a report's shared activity when it has one
     act = act.group_by("user_id").aggregate(active_days=act.count())
     od = paid_orders(src)
     od = od.filter(on_days(od.order_time, first, day))
