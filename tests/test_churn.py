@@ -90,3 +90,62 @@ def test_at_risk_users_by_hand(tmp_path):
     assert nobody.to_dict("records") == [{"users": 0, "long_gap": 0, "fewer_event_types": 0}]
     path = oa.export_users(got, tmp_path / "risk.csv")
     assert pd.read_csv(path)["user_id"].tolist() == [1, 2, 5]
+
+
+def test_event_types_as_bits_match_pairs_in_pandas(tiny_demo):
+    """engine.distinct_counts_by_flag (a bit per event type, one group-by per user) against
+    distinct event types per user and half counted in pandas."""
+    from opsanalysis.data.engine import distinct_counts_by_flag
+
+    src = oa.connect(str(tiny_demo))
+    ev = src.table("events")
+    ev = ev.filter(
+        (ev.event_time >= pd.Timestamp("2025-10-27")) & (ev.event_time < pd.Timestamp("2025-11-24"))
+    )
+    split = pd.Timestamp("2025-11-10")
+    got = distinct_counts_by_flag(
+        src,
+        ev,
+        "user_id",
+        "event",
+        {"before": lambda t: t.event_time < split, "since": lambda t: t.event_time >= split},
+    )
+    assert got is not None
+    got = src.execute(got).set_index("user_id").sort_index()
+    rows = src.execute(ev.select("user_id", "event", "event_time"))
+    early = rows["event_time"] < split
+    want = pd.DataFrame(
+        {
+            "before": rows[early].groupby("user_id")["event"].nunique(),
+            "since": rows[~early].groupby("user_id")["event"].nunique(),
+        }
+    ).fillna(0)
+    assert len(want) > 100 and want["before"].max() > 3
+    assert got.astype("int64").equals(want.astype("int64").sort_index()[["before", "since"]])
+
+
+def test_at_risk_with_more_event_types_than_bits():
+    """63 more event types (66 in all, over the 62 bits): the types are counted by (user,
+    event) pairs instead, with the same answer."""
+    from opsanalysis.data.engine import distinct_counts_by_flag
+
+    base = _risk_source().table("events").execute()
+    extra = pd.DataFrame(
+        {
+            "user_id": 6,
+            "event": [f"e{i}" for i in range(63)] * 2,
+            "event_time": [pd.Timestamp("2025-11-03 10:00")] * 63
+            + [pd.Timestamp("2025-11-05 10:00")] * 63,
+        }
+    )
+    src = oa.connect(events=pd.concat([base, extra], ignore_index=True))
+    ev = src.table("events")
+    flags = {"all": lambda t: t.event_time.notnull()}
+    assert distinct_counts_by_flag(src, ev, "user_id", "event", flags) is None
+    got = oa.at_risk_users(src, as_of="2025-11-28")
+    # 6: active 11-03 and 11-05 (usual gap 2 days), silent 23 days; 63 types before, none since
+    assert got["user_id"].tolist() == [1, 2, 5, 6]
+    assert got[["previous_event_types", "recent_event_types"]].values.tolist()[1] == [3, 1]
+    assert got[["previous_event_types", "recent_event_types"]].values.tolist()[3] == [63, 0]
+    assert got["long_gap"].tolist() == [True, False, True, True]
+    assert got["fewer_event_types"].tolist() == [False, True, False, True]

@@ -15,6 +15,7 @@ from :mod:`~opsanalysis.data.periods`. Analyses import these instead of writing 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -345,3 +346,56 @@ def wall_seconds(col: ibis.TimestampValue) -> ibis.IntegerValue:
         + col.minute().cast("int64") * 60
         + col.second().cast("int64")
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Small sets per group as the bits of one integer
+
+#: Backends whose SQL has the aggregate ``bit_or`` and the function ``bit_count``.
+BITWISE_BACKENDS = ("duckdb", "pyspark")
+
+
+@ibis.udf.agg.builtin(name="bit_or")
+def _bit_or(x: int) -> int:  # type: ignore[empty-body]
+    """The SQL aggregate bit_or (DuckDB; Spark SQL 3.0 on)."""
+
+
+@ibis.udf.scalar.builtin(name="bit_count")
+def _bit_count(x: int) -> int:  # type: ignore[empty-body]
+    """The SQL function bit_count (DuckDB; Spark SQL 3.0 on)."""
+
+
+def distinct_counts_by_flag(
+    src: Source,
+    t: ibis.Table,
+    by: str,
+    column: str,
+    flags: dict[str, Callable[[ibis.Table], ibis.BooleanValue]],
+    values_from: ibis.Table | None = None,
+) -> ibis.Table | None:
+    """``(by, *flags)``: for each value of ``by``, how many distinct values of ``column`` its
+    rows of ``t`` have among the rows where each flag holds.
+
+    Each distinct value of ``column`` (asked first, of ``values_from`` when given: a table
+    holding at least the values of ``t`` that is quicker to ask, such as the whole column,
+    which DuckDB answers from its dictionaries) is one bit of a 64-bit integer, so one
+    group-by per ``by`` value with ``bit_or`` replaces grouping by ``(by, column)``: at 1M
+    users, the event types each user used in two halves of 28 days take 0.7 s instead of
+    1.4 s on DuckDB. None where that does not hold, and the caller groups by pairs: a
+    backend without ``bit_or`` / ``bit_count``, a null among the values, or more than 62 of
+    them.
+    """
+    if getattr(src.backend, "name", "") not in BITWISE_BACKENDS:
+        return None
+    ask = t if values_from is None else values_from
+    values = src.execute(ask.select(column).distinct())[column].tolist()
+    if not 0 < len(values) <= 62 or any(pd.isna(v) for v in values):
+        return None
+    bits = ibis.memtable(
+        pd.DataFrame({"_value": values, "_bit": [1 << i for i in range(len(values))]})
+    )
+    j = t.inner_join(bits, t[column] == bits["_value"])
+    masks = j.group_by(by).aggregate(
+        **{name: _bit_or(flag(j).ifelse(j["_bit"], 0)) for name, flag in flags.items()}
+    )
+    return masks.select(by, **{name: _bit_count(masks[name]).cast("int64") for name in flags})

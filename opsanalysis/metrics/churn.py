@@ -19,6 +19,7 @@ from ..data.engine import (
     active_days,
     active_events,
     day_range,
+    distinct_counts_by_flag,
     last_day,
     midnight,
     on_days,
@@ -238,18 +239,30 @@ def _at_risk(src: Source, as_of: Any, weeks: int | None) -> ibis.Table:
         last_prev=days.d.max(where=~days.recent),
         last=days.d.max(),
     )
-    ev = active_events(src)
-    ev = ev.filter(on_days(ev.event_time, prev_lo, day))
-    # an event type was used in the half before when its first use is before the recent
-    # half, and recently when its last use is in it (cheaper than two distinct counts)
-    pairs = ev.group_by([ev.user_id, ev.event]).aggregate(
-        first=ev.event_time.min(), last=ev.event_time.max()
-    )
+    every = active_events(src)
+    ev = every.filter(on_days(every.event_time, prev_lo, day))
     recent = ibis.literal(midnight(recent_lo))
-    per_type = pairs.group_by("user_id").aggregate(
-        types_prev=(pairs["first"] < recent).ifelse(1, 0).sum(),
-        types_recent=(pairs["last"] >= recent).ifelse(1, 0).sum(),
+    per_type = distinct_counts_by_flag(
+        src,
+        ev,
+        "user_id",
+        "event",
+        {
+            "types_prev": lambda t: t.event_time < recent,
+            "types_recent": lambda t: t.event_time >= recent,
+        },
+        values_from=every,
     )
+    if per_type is None:
+        # an event type was used in the half before when its first use is before the
+        # recent half, and recently when its last use is in it
+        pairs = ev.group_by([ev.user_id, ev.event]).aggregate(
+            first=ev.event_time.min(), last=ev.event_time.max()
+        )
+        per_type = pairs.group_by("user_id").aggregate(
+            types_prev=(pairs["first"] < recent).ifelse(1, 0).sum(),
+            types_recent=(pairs["last"] >= recent).ifelse(1, 0).sum(),
+        )
     u = per_day.inner_join(per_type, "user_id")
     u = u.filter(u.n_prev >= 2)
     usual = u.last_prev.delta(u.first_prev, unit="day").cast("float64") / (u.n_prev - 1).cast(
