@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ibis
 import numpy as np
 import pandas as pd
 import pytest
@@ -188,3 +189,29 @@ def test_shared_activity_gives_the_same_numbers(tiny_demo):
     ev = plain.table("events")
     days = ev.select(ev.user_id, d=ev.event_time.date()).distinct().count()
     assert int(got["n"].iloc[0]) == int(got["pairs"].iloc[0]) == int(plain.execute(days))
+
+
+@pytest.mark.parametrize("days", [40, 60])  # a bit per day; past 52 periods, distinct counts
+def test_users_per_period_against_pandas(tiny_demo, days):
+    from datetime import date, timedelta
+
+    from pandas.testing import assert_frame_equal
+
+    from opsanalysis.data.engine import users_per_period
+
+    src = oa.connect(str(tiny_demo))
+    starts = [date(2025, 11, 23) - timedelta(days=days - 1 - i) for i in range(days)]
+    ev = src.table("events")
+    flags = {"users": lambda t: ibis.literal(True), "readers": lambda t: t.event == "view_content"}
+    got = users_per_period(src, ev, lambda t: t.event_time.date(), "day", starts, flags)
+    rows = src.execute(ev.select("user_id", "event", "event_time"))
+    rows["p"] = rows["event_time"].dt.date
+    want = pd.DataFrame(
+        {
+            "users": rows.groupby("p")["user_id"].nunique(),
+            "readers": rows[rows["event"] == "view_content"].groupby("p")["user_id"].nunique(),
+        }
+    )
+    want = want.reindex(pd.Index(starts, name="p")).fillna(0).astype("int64")
+    assert want["readers"].tail(40).min() > 0 and len(got) == days  # 60 days: some before the data
+    assert_frame_equal(got, want)

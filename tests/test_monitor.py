@@ -32,6 +32,29 @@ def test_series_agrees_with_period_kpis_and_reactivation(tiny_demo):
     assert series["response_rate"].iloc[-1] == pytest.approx(sl["response_rate"].iloc[0])
 
 
+def test_series_event_kpis_against_pandas(tiny_demo):
+    """Community messages, add-WeCom and read rates of each week, counted again in pandas
+    from the events (readers and WeCom adders are distinct users of the week)."""
+    src = oa.connect(str(tiny_demo))
+    series = oa.kpi_series(src, first="2025-W43", last="2025-W47")
+    ev = src.execute(src.table("events").select("user_id", "event", "touchpoint", "event_time"))
+    ev["week"] = (
+        ev["event_time"].dt.normalize() - pd.to_timedelta(ev["event_time"].dt.day_of_week, "D")
+    ).dt.date
+    ev = ev[ev["week"].isin(series.index)]
+    names, reads = src.params.community_events, src.params.content_events["read"]
+    said = ev[ev["event"].isin(names["message"]) & (ev["touchpoint"] == "community")]
+    messages = said.groupby("week").size().reindex(series.index, fill_value=0)
+    readers = ev[ev["event"].isin(reads)].groupby("week")["user_id"].nunique()
+    adders = ev[ev["event"].isin(names["add_wecom"])].groupby("week")["user_id"].nunique()
+    adders = adders.reindex(series.index, fill_value=0)
+    assert readers.min() > 50 and adders.sum() > 10 and messages.sum() > 10
+    assert series["community_messages"].tolist() == messages.astype(float).tolist()
+    active = series["active_users"]
+    assert series["content_read_rate"].tolist() == pytest.approx((readers / active).tolist())
+    assert series["add_wecom_conversion"].tolist() == pytest.approx((adders / active).tolist())
+
+
 def test_series_by_hand_on_the_kpi_fixture():
     from conftest import kpi_fixture_frames
 

@@ -22,6 +22,7 @@ from ..data.engine import (
     one_of,
     paid_orders,
     period_start,
+    users_per_period,
 )
 from ..data.periods import (
     Period,
@@ -133,12 +134,13 @@ def kpi_series(data: Any, *, first: Period | str, last: Period | str) -> pd.Data
         df = df.join(_grouped(src, u, u.registered_at, kind, lo, hi, new_users=lambda t: t.count()))
     if src.has("events"):
         ad = active_days(src, lo, hi)
+        everyone = {"active_users": lambda t: ibis.literal(True)}
+        df = df.join(users_per_period(src, ad, lambda t: t.day, kind, starts, everyone))
         ad = ad.mutate(p=period_start(ad.day, kind))
-        act = src.execute(
-            ad.group_by("p").aggregate(dau_sum=ad.count(), active_users=ad.user_id.nunique())
-        )
-        act["p"] = pd.to_datetime(act["p"]).dt.date
-        df = df.join(act.set_index("p"))
+        dau = src.execute(ad.group_by("p").aggregate(dau_sum=ad.count()))
+        dau["p"] = pd.to_datetime(dau["p"]).dt.date
+        df = df.join(dau.set_index("p"))
+        df["dau_sum"] = df["dau_sum"].fillna(0)
         df["dau_avg"] = df["dau_sum"] / pd.Series(days)
         df["stickiness"] = df["dau_avg"] / df["active_users"]
         # one pass over the events of the period for the three event-based KPIs
@@ -151,18 +153,33 @@ def kpi_series(data: Any, *, first: Period | str, last: Period | str) -> pd.Data
             hit = t.event.isin(names["message"])
             return hit & (t.touchpoint == "community") if on_community else hit
 
-        ev = ev.filter(one_of(ev.event, sorted({*names["message"], *names["add_wecom"], *reads})))
+        said = ev.filter(one_of(ev.event, sorted(names["message"])))
+        said = said.filter(message(said))
         df = df.join(
             _grouped(
                 src,
-                ev,
-                ev.event_time,
+                said,
+                said.event_time,
                 kind,
                 lo,
                 hi,
-                community_messages=lambda t: message(t).ifelse(1, 0).sum(),
-                wecom_users=lambda t: t.user_id.nunique(where=t.event.isin(names["add_wecom"])),
-                readers=lambda t: t.user_id.nunique(where=t.event.isin(reads)),
+                community_messages=lambda t: t.count(),
+            )
+        )
+        ev = ev.filter(
+            one_of(ev.event, sorted({*names["add_wecom"], *reads})) & on_days(ev.event_time, lo, hi)
+        )
+        df = df.join(
+            users_per_period(
+                src,
+                ev,
+                lambda t: t.event_time.date(),
+                kind,
+                starts,
+                {
+                    "wecom_users": lambda t: t.event.isin(names["add_wecom"]),
+                    "readers": lambda t: t.event.isin(reads),
+                },
             )
         )
         for c in ("community_messages", "wecom_users", "readers"):
