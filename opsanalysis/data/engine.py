@@ -401,6 +401,18 @@ def distinct_counts_by_flag(
     return masks.select(by, **{name: _bit_count(masks[name]).cast("int64") for name in flags})
 
 
+def _period_number(
+    d: ibis.DateValue, kind: str, first: date
+) -> tuple[ibis.IntegerValue, ibis.BooleanValue]:
+    """The number of the period of ``d`` counted from the one starting on ``first`` (0), in
+    whole-number arithmetic, and whether ``d`` is on or after ``first``."""
+    if kind in ("day", "week"):
+        days = d.delta(ibis.literal(first), unit="day").cast("int64")
+        return (days if kind == "day" else days // 7), days >= 0
+    months = (d.year().cast("int64") - first.year) * 12 + d.month().cast("int64") - first.month
+    return (months if kind == "month" else months // 3), months >= 0
+
+
 def users_per_period(
     src: Source,
     t: ibis.Table,
@@ -416,16 +428,17 @@ def users_per_period(
     On DuckDB and Spark each period is a bit: one group-by per user ORs the bits of their
     rows (a mask per flag), then one pass over the users counts each bit. That replaces a
     distinct (period, user) count: at 1M users, weekly active users of 13 weeks from the
-    shared activity take 0.2 s instead of 0.7 s. At most 52 periods (their bits stay exact
-    through Spark's double arithmetic); more, or another backend: a distinct count per period.
+    shared activity take 0.2 s instead of 0.7 s. At most 52 periods (each bit exact also
+    where the engine takes a remainder in doubles); more, or another backend: a distinct
+    count per period.
     """
     n = len(starts)
     if getattr(src.backend, "name", "") in BITWISE_BACKENDS and 0 < n <= 52:
-        k = period_index(day(t), kind) - period_index(ibis.literal(starts[0]), kind)
-        bit = (ibis.literal(2) ** k).cast("int64")
-        inside = (k >= 0) & (k < n)
+        k, after = _period_number(day(t), kind, starts[0])
+        # the bit once per row (a column of its own), then a mask per flag and user
+        t = t.mutate(_bit=(after & (k < n)).ifelse(ibis.literal(1, "int64") << k, 0))
         masks = t.group_by("user_id").aggregate(
-            **{name: _bit_or((flag(t) & inside).ifelse(bit, 0)) for name, flag in flags.items()}
+            **{name: _bit_or(flag(t).ifelse(t["_bit"], 0)) for name, flag in flags.items()}
         )
         counts = {
             f"{name}__{j}": ((masks[name] % (2 ** (j + 1))) >= 2**j).ifelse(1, 0).sum()
