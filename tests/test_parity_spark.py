@@ -214,6 +214,22 @@ def test_any_order_and_new_user_funnel_parity(spark, demo_parquet, tiny_demo):
     )
 
 
+def test_users_per_period_parity_past_32_bits(spark, demo_parquet, tiny_demo):
+    """40 days are 40 bits: Spark must shift and OR 64-bit integers as DuckDB does."""
+    from datetime import date, timedelta
+
+    from opsanalysis.data.engine import users_per_period
+
+    starts = [date(2025, 10, 15) + timedelta(days=i) for i in range(40)]
+    flags = {"users": lambda t: t.event.notnull(), "readers": lambda t: t.event == "view_content"}
+    got = []
+    for src in (oa.connect(str(tiny_demo)), _spark_source(spark, demo_parquet, "demo")):
+        ev = src.table("events")
+        got.append(users_per_period(src, ev, lambda t: t.event_time.date(), "day", starts, flags))
+    assert got[0]["readers"].iloc[-1] > 0
+    _assert_same(got[0], got[1], "users_per_period")
+
+
 def test_at_risk_parity(spark, demo_parquet, tiny_demo):
     duck = oa.connect(str(tiny_demo))
     sp = _spark_source(spark, demo_parquet, "demo")

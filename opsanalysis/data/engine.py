@@ -436,7 +436,8 @@ def users_per_period(
     if getattr(src.backend, "name", "") in BITWISE_BACKENDS and 0 < n <= 52:
         k, after = _period_number(day(t), kind, starts[0])
         # the bit once per row (a column of its own), then a mask per flag and user
-        t = t.mutate(_bit=(after & (k < n)).ifelse(ibis.literal(1, "int64") << k, 0))
+        one = ibis.literal(1).cast("int64")  # a 64-bit 1: Spark shifts a plain 1 as an int
+        t = t.mutate(_bit=(after & (k < n)).ifelse(one << k, 0))
         masks = t.group_by("user_id").aggregate(
             **{name: _bit_or(flag(t).ifelse(t["_bit"], 0)) for name, flag in flags.items()}
         )
