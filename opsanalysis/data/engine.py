@@ -10,7 +10,10 @@ from :mod:`~opsanalysis.data.periods`. Analyses import these instead of writing 
   Python twins are :func:`~opsanalysis.data.periods.period_start_date` and
   :func:`~opsanalysis.data.periods.shift_start`.
 - :func:`active_events`, :func:`paid_orders` and :func:`active_days` are the canonical subsets
-  of events and orders the params define.
+  of events and orders the params define; :func:`share_activity` computes the active days
+  once for a report, and :func:`shared_days` hands them to analyses that join to them.
+- :func:`users_per_period` and :func:`distinct_counts_by_flag` count small sets (periods,
+  event types) as the bits of one integer per user where the engine has ``bit_or``.
 """
 
 from __future__ import annotations
