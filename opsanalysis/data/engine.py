@@ -251,8 +251,9 @@ def share_activity(src: Source) -> None:
     One pass over the active events makes a table kept in the engine (a temporary table on
     DuckDB, a cached temporary view on Spark): the distinct ``(user_id, day)`` with an active
     event, the very pass ``bench/bench_report.py`` measures a report against.
-    :func:`active_days` and :func:`active_day_gaps` then read it instead of the events, so
-    DAU, WAU, stickiness, lifecycle, tiers, retention, reactivation, at-risk, content reach,
+    :func:`active_days`, :func:`shared_days` and :func:`active_day_gaps` then read it
+    instead of the events, so DAU, WAU, stickiness, lifecycle, tiers, cohort and new-user
+    retention, channel D1/D7, reactivation, at-risk, content reach, value-activity layers,
     the new-user funnel and the monitor share one pass. Analyses called on their own still
     read the events.
 
