@@ -143,18 +143,14 @@ def kpi_series(data: Any, *, first: Period | str, last: Period | str) -> pd.Data
         df["dau_sum"] = df["dau_sum"].fillna(0)
         df["dau_avg"] = df["dau_sum"] / pd.Series(days)
         df["stickiness"] = df["dau_avg"] / df["active_users"]
-        # one pass over the events of the period for the three event-based KPIs
+        # the event-based KPIs: messages counted per period, then readers and WeCom adders as
+        # distinct users per period from one group-by per user
         ev = src.table("events")
         names = src.params.community_events
         reads = src.params.content_events["read"]
-        on_community = "touchpoint" in ev.columns
-
-        def message(t: ibis.Table) -> ibis.BooleanValue:
-            hit = t.event.isin(names["message"])
-            return hit & (t.touchpoint == "community") if on_community else hit
-
         said = ev.filter(one_of(ev.event, sorted(names["message"])))
-        said = said.filter(message(said))
+        if "touchpoint" in ev.columns:  # without touchpoints, every message counts
+            said = said.filter(said.touchpoint == "community")
         df = df.join(
             _grouped(
                 src,

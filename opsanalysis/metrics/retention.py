@@ -404,9 +404,9 @@ def new_user_retention(
     if start is not None:  # cohorts whose period starts inside [start, end]
         members = members.filter(members.c >= ibis.literal(as_date(start)))
     sizes = src.execute(members.group_by(["c", *cols]).aggregate(new_users=members.count()))
-    # calendar days are all this window asks: a report's shared activity has them
-    active = shared_days(src, as_date(start) if start is not None else None, end_d)
     if window == "calendar":
+        # calendar days are all this window asks: a report's shared activity has them
+        active = shared_days(src, as_date(start) if start is not None else None, end_d)
         e2 = (
             active.select(uid=active.user_id, d=active.day)
             if active is not None
