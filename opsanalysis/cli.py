@@ -36,8 +36,21 @@ def _demo_data(args: argparse.Namespace) -> int:
     return 0
 
 
+def _absolute_paths(args: argparse.Namespace, *names: str) -> None:
+    """Make the path arguments absolute once, against the working directory the command was
+    started in, before anything else runs (a folder source or file; not a URL or ``spark``)."""
+    from .data._io import absolute_path
+
+    for name in names:
+        value = getattr(args, name, None)
+        if value and "://" not in str(value) and str(value).lower() != "spark":
+            setattr(args, name, str(absolute_path(value)))
+
+
 def _report(args: argparse.Namespace) -> int:
     from .report.render import render_report
+
+    _absolute_paths(args, "params", "source", "out", "export_dir")
 
     extra = {}
     if args.kind == "experiment":
@@ -49,7 +62,7 @@ def _report(args: argparse.Namespace) -> int:
     if args.export_dir:
         if args.kind not in ("rfm", "weekly", "monthly"):
             raise ValueError("--export-dir applies to the rfm, weekly and monthly reports.")
-        extra["export_dir"] = str(Path(args.export_dir).resolve())
+        extra["export_dir"] = args.export_dir
     path = render_report(
         args.kind,
         period=args.period,
@@ -72,6 +85,8 @@ def _report(args: argparse.Namespace) -> int:
 
 def _batch(args: argparse.Namespace) -> int:
     from .report.batch import render_batch
+
+    _absolute_paths(args, "params", "source", "out")
 
     result = render_batch(
         args.kind,
@@ -100,6 +115,8 @@ def _export(args: argparse.Namespace) -> int:
     from .metrics.churn import at_risk_users
     from .report.exports import export_users
 
+    _absolute_paths(args, "params", "source", "out")
+
     src = connect(args.source, params=args.params)
     if args.as_of is not None:
         last = src.last_timestamp().date()
@@ -117,6 +134,8 @@ def _export(args: argparse.Namespace) -> int:
 def _validate(args: argparse.Namespace) -> int:
     from .data.source import connect
     from .data.validation import validate
+
+    _absolute_paths(args, "params", "source")
 
     report = validate(connect(args.source, params=args.params))
     print(report)

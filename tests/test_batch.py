@@ -80,3 +80,92 @@ def test_a_period_refused_before_rendering_is_explained_under_failed(tiny_demo, 
     reason = (out / "_failed" / "weekly" / "2025-W30.txt").read_text()
     assert reason.startswith("There is no data for 2025-W30")
     assert str(tiny_demo.parent) not in (out / "index.html").read_text(encoding="utf-8")
+
+
+def _tree(root):
+    """Every file under ``root`` (but the environment, git and caches) with its mtime."""
+    skip = {".git", ".venv", "__pycache__", ".pytest_cache", ".ruff_cache", ".mypy_cache"}
+    return {
+        str(p.relative_to(root)): p.stat().st_mtime_ns
+        for p in root.rglob("*")
+        if p.is_file() and not skip.intersection(p.relative_to(root).parts)
+    }
+
+
+def test_batch_with_relative_paths_writes_only_under_out(tiny_demo, tmp_path, monkeypatch):
+    # issue 29: run from a folder outside the checkout with relative --out, --params and
+    # --source and two render threads; papermill used to chdir the whole process per render
+    import os
+    import shutil
+
+    from conftest import ROOT
+
+    work = tmp_path / "work"
+    (work / "conf").mkdir(parents=True)
+    (work / "wh").mkdir()
+    shutil.copy(ROOT / "params" / "weekly.yaml", work / "conf" / "weekly.yaml")
+    shutil.copy(tiny_demo, work / "wh" / "demo.duckdb")
+    before = _tree(ROOT)
+    monkeypatch.chdir(work)
+    chdirs = []
+    real_chdir = os.chdir
+    monkeypatch.setattr(os, "chdir", lambda path: (chdirs.append(path), real_chdir(path)))
+    args = ["batch", "weekly", "--from", "2025-W45", "--to", "2025-W47", "--jobs", "2"]
+    args += ["--params", "conf/weekly.yaml", "--source", "wh/demo.duckdb", "--out", "rel"]
+    assert main(args) == 0
+    # no render moved this process's working directory (papermill's file handler still
+    # "changes" into the folder it was started in around each read and write: a no-op)
+    assert set(map(str, chdirs)) <= {str(work)}
+    assert os.getcwd() == str(work)
+    written = sorted(str(p.relative_to(work)) for p in work.rglob("*") if p.is_file())
+    pages = [f"rel/weekly/2025-W{w}.html" for w in (45, 46, 47)]
+    lists = [w for w in written if w.startswith("rel/weekly/2025-W") and "-lists/" in w]
+    assert written == sorted(
+        ["conf/weekly.yaml", "wh/demo.duckdb", "rel/index.html", "rel/manifest.json"]
+        + pages
+        + lists
+    )
+    manifest = json.loads((work / "rel" / "manifest.json").read_text())
+    assert sorted(manifest["reports"]) == [f"weekly/2025-W{w}" for w in (45, 46, 47)]
+    index = (work / "rel" / "index.html").read_text(encoding="utf-8")
+    assert all(f"href='weekly/2025-W{w}.html'" in index for w in (45, 46, 47))
+    assert _tree(ROOT) == before  # the checkout's tree is unchanged
+    assert not (ROOT / "rel").exists()
+
+
+def test_report_and_export_with_relative_paths_stay_in_the_working_folder(
+    tiny_demo, tmp_path, monkeypatch, capsys
+):
+    import shutil
+
+    from conftest import ROOT
+
+    work = tmp_path / "work"
+    work.mkdir()
+    shutil.copy(tiny_demo, work / "demo.duckdb")
+    before = _tree(ROOT)
+    monkeypatch.chdir(work)
+    args = ["report", "rfm", "--period", "2025-W47", "--source", "demo.duckdb"]
+    assert main([*args, "--out", "out", "--export-dir", "lists"]) == 0
+    assert capsys.readouterr().out.strip() == str(work / "out" / "rfm" / "2025-W47.html")
+    assert (work / "out" / "rfm" / "2025-W47.html").exists()
+    assert sorted(p.name for p in (work / "lists").iterdir())  # the lists went to ./lists
+    assert main(["export", "at-risk", "--out", "x/at_risk.csv", "--source", "demo.duckdb"]) == 0
+    assert (work / "x" / "at_risk.csv").exists()
+    assert _tree(ROOT) == before
+
+
+def test_a_notebook_run_from_the_notebooks_folder_finds_the_project_files(tiny_demo, tmp_path):
+    # as JupyterLab runs it: the kernel starts in notebooks/, the params default is relative
+    from conftest import ROOT
+
+    from opsanalysis.report.render import render
+
+    out = render(
+        ROOT / "notebooks" / "rfm_layering.ipynb",
+        tmp_path / "rfm.html",
+        parameters={"period": "2025-W47", "source": str(tiny_demo)},
+        cwd=ROOT / "notebooks",
+    )
+    page = out.read_text(encoding="utf-8")
+    assert "2025-W47" in page and str(ROOT) not in page

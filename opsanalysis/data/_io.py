@@ -22,6 +22,13 @@ _STALE_FILE = re.compile(r"^\..+\.(\d+)\.[^.]+\.tmp$")
 _STALE_DIR = re.compile(r"^oa-render-(\d+)-")
 
 
+def absolute_path(path: str | Path) -> Path:
+    """``path`` made absolute against the working directory as it is now, without resolving
+    links. Every path a command is given goes through this once, before any render starts,
+    so that nothing later depends on the working directory (no render changes it)."""
+    return Path(os.path.abspath(Path(path).expanduser()))
+
+
 def _alive(pid: int) -> bool:
     if pid == os.getpid():
         return True

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from ..data._io import atomic_output
+from ..data._io import absolute_path, atomic_output
 from ..data.params import load_params
 from ..data.periods import Period, parse_period
 from ..exceptions import OpsAnalysisError, ReportError
@@ -122,12 +122,13 @@ def render_batch(
         raise ReportError(
             f"batch renders the periodic reports ({', '.join(periodic)}); got {kind!r}."
         )
-    out = Path(out)
+    # every path made absolute once, before any render starts (renders run on threads)
+    out = absolute_path(out)
     if out.exists() and not out.is_dir():
         raise ReportError(f"--out {out.name!r} is a file; give a folder for the reports.")
     period_kind, _, params_name = REPORT_KINDS[kind]
     periods = _periods(first, last, period_kind)
-    params_path = Path(params) if params else find_project_file("params", params_name)
+    params_path = absolute_path(params) if params else find_project_file("params", params_name)
     p, source_arg, src = open_for_command(params_path, source, language, engine)
     _, fingerprint = data_fingerprint(src)
     digest = inputs_hash(kind, params_path, p.language, fingerprint)

@@ -17,7 +17,7 @@ import pandas as pd
 from ..data.engine import share_activity
 from ..data.params import Params, load_params, with_language
 from ..data.periods import Period, parse_period
-from ..data.source import Source, connect
+from ..data.source import DEFAULT_SOURCE, Source, connect
 from ..metrics.content import pool_content, rank_content
 from ..metrics.contribution import kpi_contribution
 from .display import (
@@ -361,6 +361,27 @@ def _inline_charts() -> None:
         shell.run_line_magic("matplotlib", "inline")
 
 
+def _in_project(path: str) -> str:
+    """A path given to a notebook, made absolute: as given when it exists from the working
+    directory (or is absolute), else under the project root when it exists there. An analyst
+    who opens ``notebooks/weekly_report.ipynb`` in JupyterLab runs it in ``notebooks/``, where
+    the defaults ``params/weekly.yaml`` and ``data/demo.duckdb`` name the project's files.
+    URLs and ``spark`` are returned unchanged."""
+    from ..data._io import absolute_path
+    from .render import project_root
+
+    if "://" in path or path.lower() == "spark":
+        return path
+    given = Path(path).expanduser()
+    if given.is_absolute() or given.exists():
+        return str(absolute_path(given))
+    root = project_root()
+    if Path.cwd().name == "notebooks" and (Path.cwd().parent / "params").is_dir():
+        root = Path.cwd().parent.resolve()
+    candidate = root / given
+    return str(candidate if candidate.exists() else absolute_path(given))
+
+
 def open_report(
     *,
     kind: str = "week",
@@ -381,10 +402,15 @@ def open_report(
 
     _inline_charts()
     matplotlib.rcParams["figure.dpi"] = 110
+    if isinstance(params, (str, Path)) and params:
+        params = _in_project(str(params))
     p = load_params(params or None)
     if language:
         p = with_language(p, language)
-    src = connect(source or None, params=p, engine=engine or None)
+    target = _in_project(source or p.source or DEFAULT_SOURCE)
+    if not (source or p.source) and not Path(target).exists():
+        target = None  # connect() says how to make the demo data
+    src = connect(target, params=p, engine=engine or None)
     share_activity(src)  # the activity sections read one per-user, per-day table
     if period:
         per = parse_period(period)

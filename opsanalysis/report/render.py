@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..data._io import atomic_output, remove_stale, temp_dir_prefix
+from ..data._io import absolute_path, atomic_output, remove_stale, temp_dir_prefix
 from ..data.params import Params, load_params, with_engine, with_language
 from ..data.periods import parse_period
 from ..data.source import DEFAULT_SOURCE, Source, connect
@@ -45,8 +45,8 @@ EXAMPLE_PERIODS = {
 
 def project_root() -> Path:
     """The folder holding ``notebooks/`` and ``params/``: the working directory when it has
-    them, else the checkout this package was installed from."""
-    cwd = Path.cwd()
+    them, else the checkout this package was installed from (an absolute path)."""
+    cwd = Path.cwd().resolve()
     if (cwd / "notebooks").is_dir():
         return cwd
     return Path(__file__).resolve().parents[2]
@@ -182,7 +182,9 @@ def render(
     parameters
         Values for the notebook's parameters. A name the notebook does not declare raises.
     cwd
-        Working directory of the kernel (default: the project root).
+        Working directory of the kernel (default: the project root). It is given to the
+        kernel process only: this process's working directory is never changed (Papermill's
+        own ``cwd=`` changes it for the whole process, and renders on threads race on it).
     kernel_name
         Jupyter kernel (default: the one in the notebook's metadata).
     keep_notebook
@@ -208,7 +210,8 @@ def render(
     from nbconvert import HTMLExporter
     from papermill.exceptions import PapermillExecutionError
 
-    notebook, output_html = Path(notebook), Path(output_html)
+    notebook, output_html = absolute_path(notebook), absolute_path(output_html)
+    kernel_cwd = str(absolute_path(cwd) if cwd else project_root())
     parameters = dict(parameters or {})
     declared = pm.inspect_notebook(str(notebook))
     unknown = sorted(set(parameters) - set(declared))
@@ -230,7 +233,8 @@ def render(
                 str(notebook),
                 str(executed),
                 parameters=parameters,
-                cwd=str(cwd or project_root()),
+                # the kernel starts in kernel_cwd (nbclient's resources path); no chdir here
+                resources={"metadata": {"path": kernel_cwd}},
                 kernel_name=kernel_name,
                 progress_bar=False,
                 log_output=False,
@@ -240,7 +244,7 @@ def render(
                 kernel_manager_class=_quiet_kernel_manager(),
             )
         except PapermillExecutionError as exc:
-            where = Path(failed_dir) if failed_dir else output_html.parent / "_failed"
+            where = absolute_path(failed_dir) if failed_dir else output_html.parent / "_failed"
             error = f"{exc.ename}: {exc.evalue}"
             kept = ""
             if executed.exists():
@@ -296,7 +300,7 @@ def open_for_command(
     source_arg = str(source or p.source or DEFAULT_SOURCE)
     on_catalog = source_arg.lower() == "spark"
     if "://" not in source_arg and not on_catalog:
-        source_arg = str(Path(source_arg).resolve())
+        source_arg = str(absolute_path(source_arg))
     src = connect(source_arg, params=p if on_catalog else with_engine(p, "duckdb"))
     return p, source_arg, src
 
@@ -326,10 +330,10 @@ def render_report(
             f"{EXAMPLE_PERIODS[period_kind]}, or leave --period out "
             f"for the latest complete one."
         )
-    out = Path(out)
+    out = absolute_path(out)
     if out.exists() and not out.is_dir():
         raise ReportError(f"--out {out.name!r} is a file; give a folder for the reports.")
-    params_path = Path(params) if params else find_project_file("params", params_name)
+    params_path = absolute_path(params) if params else find_project_file("params", params_name)
     p, source_arg, src = open_for_command(params_path, source, language, engine)
     if period:
         per = parse_period(period)
@@ -346,13 +350,15 @@ def render_report(
     extra = dict(extra or {})
     if kind in ("rfm", "weekly", "monthly") and not extra.get("export_dir"):
         # user lists go beside the report (linked from it, never into it)
-        extra["export_dir"] = str((out / kind / f"{name}-lists").resolve())
+        extra["export_dir"] = str(out / kind / f"{name}-lists")
+    elif extra.get("export_dir"):
+        extra["export_dir"] = str(absolute_path(extra["export_dir"]))
     return render(
         find_project_file("notebooks", nb_name),
         target,
         parameters={
             "period": per.label,
-            "params_file": str(params_path.resolve()),
+            "params_file": str(params_path),
             "source": source_arg,
             "language": p.language,
             "engine": p.engine,
