@@ -106,6 +106,23 @@ def test_a_previous_period_the_data_covers_in_part_is_no_baseline():
     assert oa.main_contributor(out) is None
 
 
+def test_a_previous_period_wholly_before_the_data_has_no_previous_value():
+    # the data starts on Monday 2025-11-17: W46 has no row at all, so it has no value (it
+    # used to read 0, with shares summing to 100% as if everything were new)
+    users = USERS[USERS.registered_at >= "2025-11-17"]
+    events = _events()
+    events = events[events.event_time >= "2025-11-17"]
+    src = oa.connect(users=users, events=events, orders=ORDERS[ORDERS.order_time >= "2025-11-17"])
+    for metric in ("new_users", "revenue", "content_read_rate"):
+        out = oa.kpi_contribution(src, metric, period="2025-W47")
+        assert out["previous"].isna().all() and out["change"].isna().all(), metric
+        assert out["share"].isna().all() and oa.main_contributor(out) is None, metric
+    out = oa.kpi_contribution(src, "new_users", period="2025-W47").set_index("part")
+    assert out["value"].to_dict() == {"a": 3, "b": 1, "(unknown)": 1}  # users 5-9
+    assert list(out.index) == ["a", "b", "(unknown)"]  # largest value first
+    assert oa.kpi_monitor(src, period="2025-W47").set_index("metric")["previous"].isna().all()
+
+
 def test_unknown_metric_or_column_says_what_to_use(src):
     with pytest.raises(oa.ParamsError, match="dau_avg"):
         oa.kpi_contribution(src, "dau_avg", period="2025-W47")

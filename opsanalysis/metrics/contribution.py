@@ -74,8 +74,10 @@ def kpi_contribution(
         A users column (default ``channel``); users without a value, and events or orders of
         users missing from the users table, form the part ``"(unknown)"``.
 
-    When the data covers the previous period only in part (it starts inside it), previous,
-    change and share are NaN: a part-period is no baseline.
+    When the data covers the previous period only in part (it starts inside it) or not at all
+    (it lies wholly before the data), previous, change, share, previous_weight, mix_effect and
+    rate_effect are NaN, never 0: a part-period is no baseline, and parts are then ordered by
+    value.
 
     Returns
     -------
@@ -107,8 +109,8 @@ def kpi_contribution(
     now, before = parts.get(p.start, pd.DataFrame()), parts.get(prev.start, pd.DataFrame())
     frame = pd.concat({"now": now, "before": before}, axis=1).fillna(0.0)
     first_full = first_full_period(src, p.kind)
-    if first_full is not None and prev.start < first_full:  # the data covers it only in part
-        frame.loc[:, frame.columns.get_level_values(0) == "before"] = np.nan
+    # the data covers the previous period only in part, or not at all: it has no value
+    uncovered = first_full is None or prev.start < first_full
     out = pd.DataFrame(index=frame.index)
     if kind == "count":
         out["value"] = frame[("now", num)] if ("now", num) in frame else 0.0
@@ -135,10 +137,14 @@ def kpi_contribution(
         out["change"] = out["mix_effect"] + out["rate_effect"]
         total = total_now - total_before
         out["share"] = out["change"] / total if total == total and total else np.nan
+    if uncovered:  # nothing to compare with: no previous value, change or share (not 0)
+        for c in ("previous", "change", "share", "previous_weight", "mix_effect", "rate_effect"):
+            out[c] = np.nan
     out = out.reset_index(names="part")
     out.insert(0, "by", by)
     out.insert(0, "metric", metric)
-    out = out.reindex(out["change"].abs().sort_values(ascending=False, kind="stable").index)
+    order = out["change"].abs() if not uncovered else out["value"].abs()
+    out = out.reindex(order.sort_values(ascending=False, kind="stable").index)
     return out[CONTRIBUTION_COLUMNS].reset_index(drop=True)
 
 
