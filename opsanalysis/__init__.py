@@ -57,7 +57,7 @@ if TYPE_CHECKING:  # for type checkers and editors; at run time __getattr__ impo
     from .metrics.findings import ranked_findings
     from .metrics.funnel import funnel, new_user_funnel
     from .metrics.kpi import OVERVIEW_METRICS, daily_kpis, kpi_overview, period_kpis
-    from .metrics.monitor import kpi_monitor, kpi_series
+    from .metrics.monitor import days_with_data, kpi_monitor, kpi_series
     from .metrics.retention import (
         cohort_retention,
         new_user_retention,
@@ -189,6 +189,7 @@ __all__ = [
     "service_levels",
     "campaign_roi",
     "touchpoint_conversion",
+    "days_with_data",
     "kpi_monitor",
     "kpi_series",
     "content_performance",

@@ -141,7 +141,7 @@ def test_compare_year_ago_and_latest_period(kpi_frames):
 
 
 def test_daily_kpis_fill_every_day(kpi_frames):
-    daily = oa.daily_kpis(oa.connect(**kpi_frames), start="2025-11-17", end="2025-11-24")
+    daily = oa.daily_kpis(oa.connect(**kpi_frames), start="2025-11-17", end="2025-11-23")
     assert list(daily.columns) == ["date", "metric", "value"]
     dau = daily[daily.metric == "dau"].set_index("date")["value"]
     assert dau.tolist() == [2.0, 1.0, 1.0, 0.0, 0.0, 0.0, 1.0]
@@ -154,6 +154,48 @@ def test_daily_kpis_fill_every_day(kpi_frames):
         "paying_users",
         "revenue",
     ]
+
+
+def test_daily_kpis_end_is_the_last_day_shown(kpi_frames):
+    # end is included, as everywhere else: Monday 2025-11-24 (user 4 at 00:15, order o7)
+    daily = oa.daily_kpis(oa.connect(**kpi_frames), start="2025-11-23", end="2025-11-24")
+    wide = daily.pivot(index="date", columns="metric", values="value")
+    assert list(wide.index) == [pd.Timestamp("2025-11-23"), pd.Timestamp("2025-11-24")]
+    assert wide["dau"].tolist() == [1.0, 1.0] and wide["revenue"].tolist() == [0.0, 70.0]
+    one = oa.daily_kpis(oa.connect(**kpi_frames), start="2025-11-24", end="2025-11-24")
+    assert one[one.metric == "new_users"]["value"].tolist() == [1.0]
+    with pytest.raises(oa.ParamsError, match="end 2025-11-22 is before start 2025-11-23"):
+        oa.daily_kpis(oa.connect(**kpi_frames), start="2025-11-23", end="2025-11-22")
+
+
+def test_the_trend_chart_ends_on_the_periods_last_day(kpi_frames):
+    from datetime import date
+
+    import matplotlib.dates
+    week = oa.parse_period("2025-W47")
+    daily = oa.daily_kpis(oa.connect(**kpi_frames), start="2025-11-10", end=week.last_day)
+    axes = oa.plot_kpi_trends(daily, ["dau", "revenue"], period=week)
+    for ax in axes.flat[:2]:
+        xs = ax.get_lines()[0].get_xdata()
+        last = matplotlib.dates.num2date(xs[-1]).date()
+        assert last == date(2025, 11, 23)  # Sunday, the period's last day
+        assert len(xs) == 14
+
+
+def test_a_month_to_date_averages_over_its_days_with_data(kpi_frames):
+    # the data ends on 2025-11-24 (00:20): November has 24 days of data, not 30. Active users
+    # per day: 10th 1, 12th 1, 16th 1, 17th 2, 18th 1, 19th 1, 23rd 1, 24th 1 -> 9 user-days
+    src = oa.connect(**kpi_frames)
+    assert oa.period_kpis(src, "2025-11")["dau_avg"] == pytest.approx(9 / 24)
+    series = oa.kpi_series(src, first="2025-11", last="2025-11").iloc[0]
+    assert series["dau_avg"] == pytest.approx(9 / 24)
+    assert series["active_users"] == 5 and series["stickiness"] == pytest.approx(9 / 24 / 5)
+    monitor = oa.kpi_monitor(src, period="2025-11").set_index("metric")
+    assert monitor.loc["dau_avg", "value"] == pytest.approx(9 / 24)
+    # a finished week divides by its 7 days, days without activity counting 0
+    assert oa.period_kpis(src, "2025-W47")["dau_avg"] == pytest.approx(5 / 7)  # 2+1+1+0+0+0+1
+    assert oa.days_with_data(src, oa.parse_period("2025-11")) == 24
+    assert oa.days_with_data(src, oa.parse_period("2025-W47")) == 7
 
 
 def test_single_dataframe_and_missing_tables():

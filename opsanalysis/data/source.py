@@ -84,6 +84,7 @@ class Source:
         self._subsets_checked: set[tuple[str, str]] = set()
         self.shared_activity: ibis.Table | None = None  # a report's, engine.share_activity
         self.shared_gaps: ibis.Table | None = None  # made from shared_activity on first use
+        self._last_timestamp: datetime | None = None
 
     def __repr__(self) -> str:
         return f"<opsanalysis.Source {self.description} tables={self.tables()}>"
@@ -325,12 +326,16 @@ class Source:
         return complete
 
     def last_timestamp(self) -> datetime:
-        """Latest event (or, with no events, order) time in the data, wall clock."""
+        """Latest event (or, with no events, order) time in the data, wall clock; asked of
+        the engine once per source."""
+        if self._last_timestamp is not None:
+            return self._last_timestamp
         for name, col in (("events", "event_time"), ("orders", "order_time")):
             if self.has(name):
                 value = self.execute(self.table(name)[col].max())
                 if value is not None and not pd.isna(value):
-                    return pd.Timestamp(value).to_pydatetime()
+                    self._last_timestamp = pd.Timestamp(value).to_pydatetime()
+                    return self._last_timestamp
         raise SourceError("The source has no events or orders, so its last date is unknown.")
 
 

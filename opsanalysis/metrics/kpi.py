@@ -5,7 +5,7 @@ Every figure is aggregated in the engine; pandas receives one row per metric or 
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 import numpy as np
@@ -16,6 +16,7 @@ from ..data.engine import active_days, as_date, on_days, paid_orders
 from ..data.periods import Period, latest_complete_period, parse_period
 from ..data.source import as_source
 from ..exceptions import ParamsError
+from .monitor import days_with_data
 
 __all__ = [
     "OVERVIEW_METRICS",
@@ -50,14 +51,15 @@ OVERVIEW_COLUMNS = [
 
 
 def daily_kpis(data: Any, *, start: date | str, end: date | str) -> pd.DataFrame:
-    """Daily new users, DAU, orders, revenue and paying users over ``[start, end)``.
+    """Daily new users, DAU, orders, revenue and paying users from ``start`` to ``end``.
 
     Parameters
     ----------
     data
         A Source (needs users, events and orders; metrics of a missing table are left out).
     start, end
-        First day and the day after the last (dates or ISO strings).
+        First and last day shown, both included (dates or ISO strings), as in every other
+        analysis: a report's trend ends on the period's last day.
 
     Returns
     -------
@@ -75,11 +77,11 @@ def daily_kpis(data: Any, *, start: date | str, end: date | str) -> pd.DataFrame
     Days are calendar days of the wall-clock timestamps, in the params time zone.
     """
     src = as_source(data, _KPI_TABLES)
-    first, last = as_date(start), as_date(end) - timedelta(days=1)
+    first, last = as_date(start), as_date(end)
     if last < first:
         raise ParamsError(
-            f"daily_kpis: end {as_date(end)} must come after start {first} (end is exclusive: "
-            "the day after the last day shown)."
+            f"daily_kpis: end {last} is before start {first}; give the last day shown "
+            "(included) on or after the first."
         )
     frames = []
     if src.has("users"):
@@ -97,7 +99,7 @@ def daily_kpis(data: Any, *, start: date | str, end: date | str) -> pd.DataFrame
                 orders=od.count(), revenue=od.amount.sum(), paying_users=od.user_id.nunique()
             )
         )
-    days = pd.date_range(start, end, inclusive="left", name="date")
+    days = pd.date_range(first, last, inclusive="both", name="date")
     wide = pd.DataFrame(index=days)
     for expr in frames:
         part = src.execute(expr)
@@ -117,7 +119,8 @@ def period_kpis(data: Any, period: Period | str) -> dict[str, float]:
     - active_users: distinct users with an active event in the period (WAU for a week,
       MAU for a month).
     - dau_avg: mean over the period's days of the daily distinct active users (days with no
-      activity count as 0).
+      activity count as 0); for a period the data has not finished (a month to date), over
+      its days up to the data's last day (:func:`~opsanalysis.metrics.monitor.days_with_data`).
     - orders, revenue, paying_users: count, summed ``amount`` and distinct users of paid orders
       with ``order_time`` in the period.
 
@@ -126,14 +129,14 @@ def period_kpis(data: Any, period: Period | str) -> dict[str, float]:
     src = as_source(data, _KPI_TABLES)
     p = parse_period(period)
     out: dict[str, float] = {}
-    daily = daily_kpis(src, start=p.start, end=p.end)
+    daily = daily_kpis(src, start=p.start, end=p.last_day)
     sums = daily.groupby("metric")["value"].sum()
     if "new_users" in sums:
         out["new_users"] = float(sums["new_users"])
     if src.has("events"):
         ad = active_days(src, p.start, p.last_day)
         out["active_users"] = float(src.execute(ad.user_id.nunique()))
-        out["dau_avg"] = float(sums["dau"]) / p.days
+        out["dau_avg"] = float(sums["dau"]) / days_with_data(src, p)
     if src.has("orders"):
         od = paid_orders(src)
         od = od.filter(on_days(od.order_time, p.start, p.last_day))

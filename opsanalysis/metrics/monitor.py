@@ -38,7 +38,7 @@ from .churn import reactivation_counts
 from .funnel import parse_window
 from .service import ticket_outcomes
 
-__all__ = ["kpi_monitor", "kpi_series"]
+__all__ = ["days_with_data", "kpi_monitor", "kpi_series"]
 
 RESPONSE_WINDOW = "48h"  # the response_rate KPI: answered within 48 hours
 
@@ -99,8 +99,9 @@ def kpi_series(data: Any, *, first: Period | str, last: Period | str) -> pd.Data
 
         - new_users: users registered in the period.
         - active_users: distinct users with an active event (WAU for weeks); dau_avg: the
-          mean over the period's days of daily active users; stickiness = dau_avg /
-          active_users.
+          mean over the period's days of daily active users (for a period the data has not
+          finished, a month to date, over its days up to the data's last day: see
+          :func:`days_with_data`); stickiness = dau_avg / active_users.
         - community_messages: message events (params ``community.message``) at touchpoint
           ``community`` (all touchpoints when events have no touchpoint).
         - add_wecom_conversion: distinct users with an add-WeCom event (params
@@ -128,7 +129,7 @@ def kpi_series(data: Any, *, first: Period | str, last: Period | str) -> pd.Data
     if not starts:
         raise ParamsError(f"last {p1.label} is before first {p0.label}.")
     df = pd.DataFrame(index=pd.Index(starts, name="p"))
-    days = {s: _period_of(s, kind).days for s in starts}
+    days = {s: days_with_data(src, _period_of(s, kind)) for s in starts}
     if src.has("users"):
         u = src.table("users")
         df = df.join(_grouped(src, u, u.registered_at, kind, lo, hi, new_users=lambda t: t.count()))
@@ -257,6 +258,23 @@ def _response_by_period(src: Source, starts: list[date], kind: str, hi: date) ->
     out["decided_tickets"] = decided
     out["response_rate"] = out["hit"] / decided.where(decided > 0)
     return out[["response_rate", "decided_tickets"]]
+
+
+def days_with_data(src: Source, period: Period) -> int:
+    """The days of ``period`` that an average per day divides by: all of them, or for a
+    period the data has not finished (a month to date), those up to the data's last day
+    (:meth:`~opsanalysis.data.source.Source.last_timestamp`). Days with no activity inside
+    that range still count (as 0).
+
+    A to-date month of 23 days divides its active-user days by 23, not 30: dividing by the
+    whole month would read as a fall of a quarter that did not happen.
+    """
+    if not (src.has("events") or src.has("orders")):
+        return period.days
+    last = src.last_timestamp().date()
+    if last >= period.last_day or last < period.start:
+        return period.days
+    return (last - period.start).days + 1
 
 
 def _period_of(start: date, kind: str) -> Period:
