@@ -284,3 +284,13 @@ def test_relative_test_for_proportions_sequential_and_cuped():
     r = oa.ab_test(cu_c, cu_t)
     assert r.cuped and r.p_value == r.rel_p_value
     assert (r.rel_p_value < 0.05) == (r.rel_ci_low > 0 or r.rel_ci_high < 0)
+
+
+def test_sequential_test_of_a_treatment_arm_with_no_conversions():
+    # the relative lift's variance is 0 (treatment mean 0, variance 0): p = 1, as the Welch
+    # path gives it, instead of a division by zero that failed a monthly report
+    seq = oa.ab_test(oa.ProportionStats(100, 10), oa.ProportionStats(100, 0), sequential=True)
+    fixed = oa.ab_test(oa.ProportionStats(100, 10), oa.ProportionStats(100, 0))
+    assert seq.rel_effect == fixed.rel_effect == -1.0
+    assert seq.rel_p_value == 1.0 and fixed.rel_p_value == 1.0
+    assert fixed.abs_p_value < 0.05 and seq.abs_p_value < 1  # the absolute fall still counts

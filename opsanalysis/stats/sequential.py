@@ -32,7 +32,13 @@ def _cs_halfwidth(se2: float, n: int, alpha: float, rho: float) -> float:
 
 
 def _cs_p_value(effect: float, se2: float, n: int, rho: float) -> float:
-    """Always-valid p-value matching the confidence sequence (eq. 155, as in gbstats)."""
+    """Always-valid p-value matching the confidence sequence (eq. 155, as in gbstats).
+
+    An estimate without variance (a relative lift whose treatment arm is all zeros) carries
+    no evidence: p = 1, as the fixed-horizon tests give it.
+    """
+    if not se2 > 0:
+        return 1.0
     st2 = effect**2 * n / se2
     tr2p1 = n * rho**2 + 1
     log_e = rho**2 * st2 / (2 * tr2p1) - 0.5 * math.log(tr2p1)
