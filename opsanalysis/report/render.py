@@ -9,6 +9,7 @@ nbconvert (no code, images embedded) and moves the file into place only when com
 from __future__ import annotations
 
 import functools
+import os
 import re
 import subprocess
 import tempfile
@@ -129,6 +130,38 @@ def _quiet_kernel_manager() -> type:
     return QuietKernelManager
 
 
+@functools.cache
+def _absolute_path_io() -> None:
+    """Papermill's file handler for local paths changes the process's working directory
+    around every read and write, into the folder an ``execute_notebook`` started in; with
+    renders on threads that folder goes stale (each call restores what the other set), so a
+    render could move the working directory of the whole process, and every relative path
+    with it. Our paths are absolute: a handler for paths starting with ``/`` (papermill's
+    public ``register``, asked first) reads and writes them as they are, with no chdir."""
+    from papermill.iorw import papermill_io
+
+    class AbsolutePathHandler:
+        @staticmethod
+        def read(path: str) -> str:
+            with open(path, encoding="utf-8") as f:
+                return f.read()
+
+        @staticmethod
+        def write(buf: str, path: str) -> None:
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(buf)
+
+        @staticmethod
+        def listdir(path: str) -> list[str]:
+            return [os.path.join(path, name) for name in os.listdir(path)]
+
+        @staticmethod
+        def pretty_path(path: str) -> str:
+            return path
+
+    papermill_io.register("/", AbsolutePathHandler())
+
+
 TEMPLATES = Path(__file__).parent / "templates"
 _CSS_COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
 _STYLE = re.compile(r"(<style[^>]*>)(.*?)(</style>)", re.DOTALL | re.IGNORECASE)
@@ -210,6 +243,7 @@ def render(
     from nbconvert import HTMLExporter
     from papermill.exceptions import PapermillExecutionError
 
+    _absolute_path_io()
     notebook, output_html = absolute_path(notebook), absolute_path(output_html)
     kernel_cwd = str(absolute_path(cwd) if cwd else project_root())
     parameters = dict(parameters or {})
