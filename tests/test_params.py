@@ -49,7 +49,10 @@ def test_nested_merge_keeps_sibling_defaults():
             {"alerts": {"pct_change": -1}},
             r"alerts.pct_change in params must be a positive fraction",
         ),
-        ({"targets": {"revenue": "lots"}}, r"targets.revenue in params must be a positive number"),
+        (
+            {"targets": {"revenue": "lots"}},
+            r"targets.revenue in params must be a positive finite number",
+        ),
         ({"memory_limit": "lots"}, r"memory_limit='lots' in params is not a size; write it as"),
     ],
 )

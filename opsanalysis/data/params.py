@@ -46,6 +46,7 @@ from ._checks import (
     is_number,
 )
 from .contract import TABLES
+from .kpis import check_targets
 
 __all__ = ["Params", "load_params"]
 
@@ -349,11 +350,7 @@ def _validate(raw: dict[str, Any], where: str) -> None:
     pct = raw["alerts"]["pct_change"]
     if not is_number(pct) or pct <= 0:
         raise ParamsError(f"alerts.pct_change in {where} must be a positive fraction such as 0.15.")
-    for metric, target in (raw["targets"] or {}).items():
-        if not is_number(target) or target <= 0:
-            raise ParamsError(
-                f"targets.{metric} in {where} must be a positive number; got {target!r}."
-            )
+    check_targets(raw["targets"], where)
     _validate_sections(raw, where)
 
 
