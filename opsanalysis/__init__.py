@@ -35,6 +35,7 @@ from .exceptions import (
 
 if TYPE_CHECKING:  # for type checkers and editors; at run time __getattr__ imports on first use
     from .data.coverage import data_coverage
+    from .data.kpis import KPI, KPIS
     from .data.params import Params, load_params
     from .data.periods import Period, latest_complete_period, parse_period, period_containing
     from .data.problems import DataContractWarning, ValidationReport
@@ -152,6 +153,8 @@ def __dir__() -> list[str]:
 
 __all__ = [
     # data
+    "KPI",
+    "KPIS",
     "DataContractWarning",
     "Params",
     "Period",

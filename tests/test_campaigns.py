@@ -102,3 +102,45 @@ def test_touchpoint_conversion_by_hand(src):
     assert got.loc["community", "messages"] == 3
     assert got.loc["community", "high_value_message_share"] == pytest.approx(1 / 3)
     assert np.isnan(got.loc["app", "high_value_message_share"])
+
+
+def test_roas_and_roi_keep_one_name_each_in_every_table(src):
+    # revenue / spend is ROAS (1:x) in English and 投产比 in Chinese; (revenue - spend) / spend
+    # is ROI (%) in English and 净回报率 in Chinese; never one name for both
+    import re
+
+    import pandas as pd
+
+    from opsanalysis.report.display import campaign_roi_html, channel_quality_html
+
+    def cells(page: str) -> list[str]:
+        return [re.sub(r"<[^>]+>", "", c) for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", page)]
+
+    roi = oa.campaign_roi(src, start="2025-11-17", end="2025-11-23", by="channel")
+    quality = pd.DataFrame(
+        [
+            {
+                "channel": "feed_ads",
+                "new_users": 4,
+                "d1_retention": 0.5,
+                "d7_retention": 0.25,
+                "first_order_rate": 0.5,
+                "revenue_per_new_user": 50.0,
+                "spend": 100.0,
+                "cac": 25.0,
+                "roas": 2.0,
+                "invites_per_inviter": float("nan"),
+                "new_users_per_inviter": float("nan"),
+                "complete": True,
+            }
+        ]
+    )
+    for lang, roas_word, roi_word in (("en", "ROAS", "ROI"), ("zh", "投产比", "净回报率")):
+        campaign = cells(campaign_roi_html(roi, lang))
+        heads, row = campaign[:8], campaign[8:]
+        assert heads[6].startswith(roas_word) and row[6] == "1:0.1"  # 20 / 200
+        assert heads[7].startswith(roi_word) and row[7] == "-90.0%"  # (20 - 200) / 200
+        channel = cells(channel_quality_html(quality, lang))
+        roas_at = [i for i, h in enumerate(channel) if h.startswith(roas_word)]
+        assert roas_at and channel[roas_at[0] + len(channel) // 2] == "1:2.0"
+        assert not any(h.startswith(roi_word) for h in channel)

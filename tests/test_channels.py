@@ -75,7 +75,7 @@ def test_channel_quality_by_hand():
         b.revenue_per_new_user,
         b.spend,
         b.cac,
-        b.roi,
+        b.roas,
     ] == pytest.approx([1, 1.0, 0.0, 1.0, 50.0, 50.0, 50.0, 1.0])
     assert np.isnan(b.invites_per_inviter) and got["complete"].all()
 

@@ -172,6 +172,7 @@ def test_the_trend_chart_ends_on_the_periods_last_day(kpi_frames):
     from datetime import date
 
     import matplotlib.dates
+
     week = oa.parse_period("2025-W47")
     daily = oa.daily_kpis(oa.connect(**kpi_frames), start="2025-11-10", end=week.last_day)
     axes = oa.plot_kpi_trends(daily, ["dau", "revenue"], period=week)

@@ -381,12 +381,14 @@ def test_weekly_report_without_optional_tables_says_what_is_missing(tiny_demo, t
     out = tmp_path / "out"
     assert main(["report", "weekly", "--source", str(folder), "--out", str(out)]) == 0
     text = _text((out / "weekly" / "2025-W47.html").read_text(encoding="utf-8"))
-    missing = "This section is left out: the data source has no table"
-    # value layers, migration and campaign returns need orders; experiments, service levels and
-    # content their own tables
-    assert text.count(missing) == 6
-    for table in ("assignments", "orders", "tickets", "content"):
-        assert f"{missing} {table}" in text
+    missing = "Not shown: this section needs the"
+    # the new-user funnel, touchpoints, campaign returns, value layers, layer sizes, migration
+    # and lists need orders; experiments, service levels and content their own tables
+    assert text.count(f"{missing} orders table") == 7
+    for table in ("assignments", "tickets", "content"):
+        assert text.count(f"{missing} {table} table") == 1, table
+    assert text.count(missing) == 10
+    assert "Not shown for lack of data (each section says what it needs)" in text
     assert "Conversion funnel" in text and "Traceback" not in text
 
 

@@ -221,7 +221,8 @@ def test_column_mapping_renames_onto_the_contract():
     t = src.table("events")
     assert t.columns == ("user_id", "event_time", "event")
     assert str(t.event_time.type()) == "timestamp"
-    assert oa.period_kpis(src, "2025-W47") == {"active_users": 2.0, "dau_avg": 2 / 7}
+    # the data ends on Tuesday 18th: the week to date has 2 days, each with one active user
+    assert oa.period_kpis(src, "2025-W47") == {"active_users": 2.0, "dau_avg": 1.0}
 
 
 def test_missing_column_suggests_a_close_name():

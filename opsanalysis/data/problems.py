@@ -141,3 +141,25 @@ def example_text(df: pd.DataFrame) -> str:
     for _, row in df.iterrows():
         parts.append(", ".join(f"{k}={_fmt(v)}" for k, v in row.items()))
     return "; ".join(parts)
+
+
+def user_id_mismatch(name: str, mine: Any, users: Any) -> Problem | None:
+    """``user_id`` is text in table ``name`` and a number in users, or the other way round:
+    no row would ever match, and every per-user figure would be silently 0."""
+    if "user_id" not in mine.columns or "user_id" not in users.columns:
+        return None
+    a, b = mine.user_id.type(), users.user_id.type()
+    if a.is_string() == b.is_string():
+        return None
+
+    def kind(t: Any) -> str:
+        return f"text ({t})" if t.is_string() else f"numbers ({t})"
+
+    return schema_problem(
+        name,
+        "user_id",
+        "user_id_type_mismatch",
+        f"holds {kind(a)} but users.user_id holds {kind(b)}, so no row would match a user",
+        "give user_id one type in every table (export it as text everywhere, or as "
+        "numbers everywhere)",
+    )

@@ -25,7 +25,7 @@ from .files import check_frame, localize_frame, open_duckdb_file, open_folder
 from .params import Params, load_params, with_engine
 from .periods import Period, latest_complete_period, period_containing
 from .prepare import PreparedTable, prepare_table
-from .problems import DataContractWarning, Problem, contract_error, schema_problem
+from .problems import DataContractWarning, Problem, contract_error, user_id_mismatch
 
 __all__ = ["Source", "connect"]
 
@@ -84,7 +84,7 @@ class Source:
         self._subsets_checked: set[tuple[str, str]] = set()
         self.shared_activity: ibis.Table | None = None  # a report's, engine.share_activity
         self.shared_gaps: ibis.Table | None = None  # made from shared_activity on first use
-        self._last_timestamp: datetime | None = None
+        self._asked: dict[str, Any] = {}  # answers asked of the engine once per source
 
     def __repr__(self) -> str:
         return f"<opsanalysis.Source {self.description} tables={self.tables()}>"
@@ -173,29 +173,10 @@ class Source:
         return prepared.table
 
     def user_id_type_problem(self, name: str) -> Problem | None:
-        """``user_id`` is text in table ``name`` and a number in users, or the other way round:
-        no row would ever match, and every per-user figure would be silently 0."""
+        """user_id holds different types in ``name`` and in users (see user_id_mismatch)."""
         if name == "users" or not self.has("users"):
             return None
-        mine = self.prepare(name).table
-        users = self.prepare("users").table
-        if "user_id" not in mine.columns or "user_id" not in users.columns:
-            return None
-        a, b = mine.user_id.type(), users.user_id.type()
-        if a.is_string() == b.is_string():
-            return None
-
-        def kind(t: Any) -> str:
-            return f"text ({t})" if t.is_string() else f"numbers ({t})"
-
-        return schema_problem(
-            name,
-            "user_id",
-            "user_id_type_mismatch",
-            f"holds {kind(a)} but users.user_id holds {kind(b)}, so no row would match a user",
-            "give user_id one type in every table (export it as text everywhere, or as "
-            "numbers everywhere)",
-        )
+        return user_id_mismatch(name, self.prepare(name).table, self.prepare("users").table)
 
     def warn_if_nothing_matches(
         self, table: str, column: str, wanted: list[str], setting: str, consequence: str
@@ -325,17 +306,24 @@ class Source:
             return period_containing(last, kind)
         return complete
 
+    def event_names(self) -> frozenset[str]:
+        """The distinct event names of the events table (empty without one); asked once."""
+        if "event_names" not in self._asked:
+            ev = self.table("events") if self.has("events") else None
+            names = [] if ev is None else self.execute(ev.select("event").distinct())["event"]
+            self._asked["event_names"] = frozenset(str(n) for n in names if n == n)
+        return self._asked["event_names"]
+
     def last_timestamp(self) -> datetime:
-        """Latest event (or, with no events, order) time in the data, wall clock; asked of
-        the engine once per source."""
-        if self._last_timestamp is not None:
-            return self._last_timestamp
+        """Latest event (or, with no events, order) time in the data, wall clock; asked once."""
+        if "last" in self._asked:
+            return self._asked["last"]
         for name, col in (("events", "event_time"), ("orders", "order_time")):
             if self.has(name):
                 value = self.execute(self.table(name)[col].max())
                 if value is not None and not pd.isna(value):
-                    self._last_timestamp = pd.Timestamp(value).to_pydatetime()
-                    return self._last_timestamp
+                    self._asked["last"] = pd.Timestamp(value).to_pydatetime()
+                    return self._asked["last"]
         raise SourceError("The source has no events or orders, so its last date is unknown.")
 
 

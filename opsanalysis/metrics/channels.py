@@ -37,7 +37,7 @@ CHANNEL_COLUMNS = [
     "revenue_per_new_user",
     "spend",
     "cac",
-    "roi",
+    "roas",
     "invites_per_inviter",
     "new_users_per_inviter",
     "complete",
@@ -65,7 +65,8 @@ def channel_quality(
           days of registering;
         - revenue_per_new_user: paid revenue within that horizon / new_users;
         - spend: spend.amount of the channel on dates in [start, end] (NaN without spend);
-        - cac: spend / new_users; roi: horizon revenue / spend;
+        - cac: spend / new_users; roas: horizon revenue / spend (return on ad spend,
+          shown 1:x; not ROI, which is (revenue - spend) / spend);
         - invites_per_inviter, new_users_per_inviter: for the referral channel, invite events
           per distinct inviter in [start, end] and referral new users per inviter (the viral
           coefficient), when invite events exist (NaN otherwise);
@@ -119,7 +120,7 @@ def channel_quality(
     out["spend"] = _channel_spend(src, lo, hi).reindex(out.index)
     out["cac"] = out["spend"] / out["new_users"]
     revenue = out["revenue_per_new_user"] * out["new_users"]
-    out["roi"] = np.where(
+    out["roas"] = np.where(
         out["spend"] > 0, revenue / out["spend"].where(out["spend"] > 0, 1), np.nan
     )
     out["invites_per_inviter"] = np.nan

@@ -24,6 +24,7 @@ from ..data.engine import (
     period_start,
     users_per_period,
 )
+from ..data.kpis import KPIS, kpi
 from ..data.periods import (
     Period,
     latest_complete_period,
@@ -42,22 +43,34 @@ __all__ = ["days_with_data", "kpi_monitor", "kpi_series"]
 
 RESPONSE_WINDOW = "48h"  # the response_rate KPI: answered within 48 hours
 
-#: The scorecard: metric -> (kind, denominator metric or None). Order is the report's order.
+#: The scorecard, from the KPI registry: metric -> (kind, denominator metric or None). Order
+#: is the report's order.
 SCORECARD: dict[str, tuple[str, str | None]] = {
-    "new_users": ("count", None),
-    "dau_avg": ("count", None),
-    "active_users": ("count", None),
-    "stickiness": ("rate", "active_users"),
-    "community_messages": ("count", None),
-    "add_wecom_conversion": ("rate", "active_users"),
-    "content_read_rate": ("rate", "active_users"),
-    "orders": ("count", None),
-    "revenue": ("count", None),
-    "paying_users": ("count", None),
-    "repeat_purchase_rate": ("rate", "paying_users"),
-    "reactivation_rate": ("rate", "silent_users"),
-    "response_rate": ("rate", "decided_tickets"),
+    k.key: ("rate" if k.is_rate else "count", k.denominator) for k in KPIS
 }
+
+
+def kpi_has_data(src: Source, metric: str) -> bool:
+    """Whether the source holds the data of KPI ``metric``: its tables, and for a KPI
+    counted from named events (params ``community.message``, ...) at least one of those
+    names in the events table. A KPI without its data is "no data", never 0."""
+    k = kpi(metric)
+    if not all(src.has(t) for t in k.tables):
+        return False
+    if not k.events:
+        return True
+    present = src.event_names()
+    for key in k.events:
+        section, name = key.split(".", 1)
+        names = (
+            src.params.community_events[name]
+            if section == "community"
+            else src.params.content_events[name]
+        )
+        if present.intersection(names):
+            return True
+    return False
+
 
 MONITOR_COLUMNS = [
     "metric",
@@ -277,6 +290,20 @@ def days_with_data(src: Source, period: Period) -> int:
     return (last - period.start).days + 1
 
 
+def _no_data_row(metric: str, p: Period, target: float) -> dict[str, Any]:
+    row: dict[str, Any] = {c: np.nan for c in MONITOR_COLUMNS}
+    row.update(
+        metric=metric,
+        period=p.label,
+        target=target,
+        wow_flag=False,
+        history_flag=False,
+        status="no_data",
+        history_periods=0,
+    )
+    return row
+
+
 def _period_of(start: date, kind: str) -> Period:
     """The period of ``kind`` that starts on ``start``."""
     return Period(start, shift_start(start, kind, 1), kind)  # type: ignore[arg-type]
@@ -325,7 +352,9 @@ def kpi_monitor(
         low, high (the usual range from :func:`~opsanalysis.stats.anomaly.flag_anomaly`
         over the history), history_flag, status (``anomaly``: both flags; ``watch``: one;
         ``ok``; ``insufficient_history``: fewer than 6 complete periods of history, then only
-        the week-over-week flag is shown), history_periods, year_ago (the value of the same
+        the week-over-week flag is shown; ``no_data``: a KPI with a target whose data the
+        source does not hold (:func:`kpi_has_data`), every number NaN; a KPI without its
+        data and without a target is left out), history_periods, year_ago (the value of the same
         period a year earlier when the history reaches back to it and the data has it:
         ``history >= 12`` for months, ``>= 4`` for quarters; else NaN) and yoy_change.
     """
@@ -348,7 +377,9 @@ def kpi_monitor(
     now, prev_start, ago = p.start, p.previous().start, p.year_ago().start
     rows = []
     for metric, (kind_, denom) in SCORECARD.items():
-        if metric not in series:
+        if metric not in series or not kpi_has_data(src, metric):
+            if metric in targets:  # a target the data cannot judge: said, never 0
+                rows.append(_no_data_row(metric, p, float(targets[metric])))
             continue
         s = series[metric]
         value = float(s.get(now, np.nan))

@@ -7,7 +7,7 @@ plot). The helpers only word and format; every number comes from the analysis la
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -37,7 +37,7 @@ from .display import (
     top_content_html,
 )
 from .findings_text import findings_html
-from .labels import section, text
+from .labels import SECTIONS, section, text
 from .narrative import with_verdicts
 from .review_tables import (
     channel_value_html,
@@ -64,10 +64,38 @@ class ReportContext:
     source: Source
     period: Period
     params: Params
+    layout: str = ""  # weekly, monthly, quarterly, rfm: the parts of sections.LAYOUTS
+    export_dir: str = ""  # where the lists section writes its CSV files ("" for none)
+    options: dict[str, Any] = field(default_factory=dict)  # a report's own settings
+    kept: dict[str, Any] = field(default_factory=dict)  # results later sections read
+    left_out: list[tuple[str, list[Any]]] = field(default_factory=list)  # sections not shown
 
     @property
     def language(self) -> str:
         return self.params.language
+
+    @property
+    def as_of(self) -> Any:
+        """The day value layers are scored on: the report's last day with data."""
+        return self.data_end
+
+    def show(self, part: str, **options: Any) -> None:
+        """Show one part of the report's layout (``report.show("growth")``): its heading and
+        every section under it, each with its numbers or with a line that says what data
+        it needs (:mod:`opsanalysis.report.sections`)."""
+        from .sections import show_part
+
+        self.options.update(options)
+        show_part(self, part, self.layout)
+
+    def html(self, html_text: str) -> None:
+        """Put already escaped HTML on the page."""
+        self._html(html_text)
+
+    def show_no_rows(self, table: str) -> None:
+        """Say that ``table`` has no rows in the section's window (never a chart of zeros)."""
+        note = text("no_rows", self.language, table=table)
+        self._html(f"<p class='oa-note'>{html.escape(note)}</p>")
 
     @cached_property
     def _last_data_day(self) -> Any:
@@ -338,6 +366,22 @@ class ReportContext:
                 )
             ]
         )
+        if self.left_out:
+            names = "、".join if lang == "zh" else ", ".join
+            self.show_findings(
+                [
+                    text(
+                        "left_out",
+                        lang,
+                        sections=names(
+                            dict.fromkeys(
+                                SECTIONS[key][lang].split(" (")[0].split("（")[0]
+                                for key, _ in self.left_out
+                            )
+                        ),
+                    )
+                ]
+            )
         from .. import __version__
         from .stamp import make_stamp, stamp_html
 
@@ -390,13 +434,19 @@ def open_report(
     source: str | None = None,
     language: str | None = None,
     engine: str | None = None,
+    layout: str = "",
+    export_dir: str = "",
+    **options: Any,
 ) -> ReportContext:
     """Open the source and resolve the period for a report notebook.
 
     Empty strings count as None, so a Papermill parameter can be left at its default.
     ``language`` (en or zh) overrides the params language, ``engine`` (duckdb or spark) the
     params engine.
-    The period defaults to the latest complete one of ``kind`` in the data.
+    The period defaults to the latest complete one of ``kind`` in the data. ``layout`` names
+    the report whose parts :meth:`ReportContext.show` shows (weekly, monthly, quarterly,
+    rfm); ``export_dir`` is where its lists go; ``options`` are the report's own settings
+    (the rfm report's ``compare_weeks``).
     """
     import matplotlib
 
@@ -407,8 +457,8 @@ def open_report(
     p = load_params(params or None)
     if language:
         p = with_language(p, language)
-    target = _in_project(source or p.source or DEFAULT_SOURCE)
-    if not (source or p.source) and not Path(target).exists():
+    target: str | None = _in_project(source or p.source or DEFAULT_SOURCE)
+    if not (source or p.source) and not Path(str(target)).exists():
         target = None  # connect() says how to make the demo data
     src = connect(target, params=p, engine=engine or None)
     share_activity(src)  # the activity sections read one per-user, per-day table
@@ -417,4 +467,11 @@ def open_report(
         src.require_data_on(per.start, per.last_day, per.label)
     else:
         per = src.latest_period(kind)
-    return ReportContext(source=src, period=per, params=p)
+    return ReportContext(
+        source=src,
+        period=per,
+        params=p,
+        layout=layout,
+        export_dir=export_dir,
+        options=dict(options),
+    )

@@ -235,7 +235,7 @@ def channel_quality_html(quality: pd.DataFrame, language: str = "en") -> str:
             (money(r["revenue_per_new_user"]), "right"),
             (money(r["spend"]), "right"),
             (money(r["cac"]), "right"),
-            ("–" if r["roi"] != r["roi"] else f"1:{r['roi']:.1f}", "right"),
+            ("–" if r["roas"] != r["roas"] else f"1:{r['roas']:.1f}", "right"),
         ]
         for r in quality.to_dict("records")
     ]
@@ -285,6 +285,21 @@ def scorecard_html(monitor: pd.DataFrame, language: str = "en") -> str:
     for r in monitor.to_dict("records"):
         kind = parse_period(r["period"]).kind
         tc = r["completion"]
+        if r["status"] == "no_data":  # a target the data cannot judge: said, never 0
+            none = html.escape(WORDS["no_data"][language])
+            dash = ("–", "right")
+            cells = [
+                (html.escape(metric_label(r["metric"], language, kind)), "left"),
+                (none, "right"),
+                *[dash] * (4 if yoy else 2),  # previous, change (and the year-ago pair)
+                (format_value(r["metric"], r["target"]), "right"),
+                dash,  # of target
+                dash,  # usual range
+                (none, "left"),
+            ]
+            rows.append(cells)
+            colours.append([""] * len(cells))
+            continue
         cells = [
             (html.escape(metric_label(r["metric"], language, kind)), "left"),
             (format_value(r["metric"], r["value"]), "right"),
@@ -414,6 +429,17 @@ def next_week_html(monitor: pd.DataFrame, language: str = "en") -> str:
         kind = parse_period(r["period"]).kind
         value, target = r["value"], r["target"]
         rate = METRICS.get(r["metric"], {}).get("unit") == "rate"
+        if r.get("status") == "no_data":
+            rows.append(
+                [
+                    (html.escape(metric_label(r["metric"], language, kind)), "left"),
+                    (html.escape(WORDS["no_data"][language]), "right"),
+                    (format_value(r["metric"], target), "right"),
+                    ("–", "right"),
+                ]
+            )
+            colours.append(["", "", "", ""])
+            continue
         if value != value:
             needed = "–"
         elif rate:

@@ -73,7 +73,8 @@ TEMPLATES: dict[str, dict[str, str]] = {
     "losing_campaign": {
         "en": "Campaign {subject} returned {value} on {baseline} of spend (ROAS {roas}, "
         "ROI {roi}): it loses money.",
-        "zh": "活动 {subject} 投入 {baseline}，回收 {value}（ROAS {roas}，ROI {roi}），入不敷出。",
+        "zh": "活动 {subject} 投入 {baseline}，回收 {value}（投产比 {roas}，净回报率 {roi}），"
+        "入不敷出。",
     },
 }
 

@@ -190,7 +190,7 @@ TABLE_HEADS: dict[str, dict[str, list[str]]] = {
             "Revenue",
             "CAC",
             "ROAS (revenue : spend)",
-            "ROI",
+            "ROI ((revenue - spend) / spend)",
         ],
         "zh": [
             "活动",
@@ -199,8 +199,8 @@ TABLE_HEADS: dict[str, dict[str, list[str]]] = {
             "新增用户",
             "营收",
             "获客成本",
-            "ROAS（营收:投入）",
-            "ROI",
+            "投产比（营收:投入）",
+            "净回报率（(营收-投入)/投入）",
         ],
     },
     "experiment": {
@@ -253,7 +253,7 @@ TABLE_HEADS: dict[str, dict[str, list[str]]] = {
             "Revenue / user (30 d)",
             "Spend",
             "CAC",
-            "ROI",
+            "ROAS (revenue : spend)",
         ],
         "zh": [
             "渠道",
@@ -264,7 +264,7 @@ TABLE_HEADS: dict[str, dict[str, list[str]]] = {
             "30天人均营收",
             "投放",
             "获客成本",
-            "ROI",
+            "投产比（营收:投入）",
         ],
     },
     "funnel": {
@@ -282,6 +282,7 @@ WORDS: dict[str, dict[str, str]] = {
     "watch": {"en": "watch", "zh": "留意"},
     "anomaly": {"en": "anomaly", "zh": "异常"},
     "insufficient_history": {"en": "too little history", "zh": "历史不足"},
+    "no_data": {"en": "no data", "zh": "暂无数据"},
     "yes": {"en": "yes", "zh": "是"},
     "no": {"en": "no", "zh": "否"},
     "running": {"en": "running", "zh": "进行中"},
@@ -360,6 +361,42 @@ TEXT: dict[str, dict[str, str]] = {
             "注：本机未安装中文字体，图表暂用英文标签"
             "（Debian/Ubuntu：apt-get install fonts-noto-cjk）。"
         ),
+    },
+    "needs_table": {
+        "en": "Not shown: this section needs the {table} table. Add it to the source, or name "
+        "yours in params: `tables: {{{table}: your_table}}`.",
+        "zh": "本节未展示：需要 {table} 数据表。请把该表加入数据源，或在参数中指明表名："
+        "`tables: {{{table}: 你的表名}}`。",
+    },
+    "needs_tables": {
+        "en": "Not shown: this section needs the tables {tables}. Add them to the source, or "
+        "name yours in params: `tables: {{{first}: your_table}}`.",
+        "zh": "本节未展示：需要以下数据表：{tables}。请把它们加入数据源，或在参数中指明表名："
+        "`tables: {{{first}: 你的表名}}`。",
+    },
+    "needs_any_table": {
+        "en": "Not shown: this section needs one of the tables {tables}.",
+        "zh": "本节未展示：需要以下数据表之一：{tables}。",
+    },
+    "needs_column": {
+        "en": "Not shown: this section needs the column {column} in the {table} table. Map "
+        "yours in params: `columns: {{{table}: {{your_column: {column}}}}}`.",
+        "zh": "本节未展示：需要 {table} 表中的 {column} 字段。请在参数中映射你的字段名："
+        "`columns: {{{table}: {{你的字段: {column}}}}}`。",
+    },
+    "needs_events": {
+        "en": "Not shown: no event in the data is named as params `{param}` says ({names}). "
+        "Set `{param}` to the names your events use.",
+        "zh": "本节未展示：数据中没有参数 `{param}` 所列的事件（{names}）。"
+        "请把 `{param}` 改为你的数据中的事件名。",
+    },
+    "no_rows": {
+        "en": "No rows of the {table} table in this window.",
+        "zh": "本期窗口内 {table} 表没有数据。",
+    },
+    "left_out": {
+        "en": "Not shown for lack of data (each section says what it needs): {sections}.",
+        "zh": "因缺少数据未展示的部分（各节注明所需数据）：{sections}。",
     },
     "section_needs": {
         "en": "This section is left out: the data source has no table",

@@ -14,6 +14,7 @@ import pandas as pd
 from .display import _table
 from .findings_text import signed_value
 from .labels import CURRENCY, METRICS, format_pct, format_value, metric_label
+from .labels import WORDS as LABEL_WORDS
 
 __all__: list[str] = []  # used through ReportContext
 
@@ -87,6 +88,8 @@ TABLE_NAMES = {
     "tickets": {"en": "service tickets", "zh": "客服工单"},
 }
 
+WORDS_NO_DATA = LABEL_WORDS["no_data"]
+
 WORDS = {
     "met": {"en": "met", "zh": "达成"},
     "missed": {"en": "missed", "zh": "未达成"},
@@ -156,6 +159,19 @@ def goals_html(monitor: pd.DataFrame, language: str = "en", to_date: bool = Fals
     yet met" while the period has not ended)."""
     rows, colours = [], []
     for r in monitor[monitor["target"].notna()].to_dict("records"):
+        if r.get("status") == "no_data":  # the data cannot judge it: neither met nor missed
+            none = WORDS_NO_DATA[language]
+            rows.append(
+                [
+                    (html.escape(metric_label(r["metric"], language)), "left"),
+                    (format_value(r["metric"], r["target"]), "right"),
+                    (html.escape(none), "right"),
+                    ("–", "right"),
+                    (html.escape(none), "left"),
+                ]
+            )
+            colours.append([""] * 5)
+            continue
         met = r["value"] == r["value"] and r["value"] >= r["target"]
         rows.append(
             [
