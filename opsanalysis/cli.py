@@ -20,14 +20,17 @@ __all__: list[str] = []  # main() is the console script, not library API
 def _demo_data(args: argparse.Namespace) -> int:
     from .data.demo import DEFAULT_END, make_demo_data
 
+    end = DEFAULT_END
+    if args.end:
+        try:
+            end = date.fromisoformat(args.end.strip())
+        except ValueError as exc:
+            raise ValueError(
+                f"--end {args.end!r} is not a date ({exc}); write it as YYYY-MM-DD, e.g. "
+                f"{DEFAULT_END:%Y-%m-%d}."
+            ) from None
     t0 = time.perf_counter()
-    summary = make_demo_data(
-        args.out,
-        users=args.users,
-        weeks=args.weeks,
-        seed=args.seed,
-        end=date.fromisoformat(args.end) if args.end else DEFAULT_END,
-    )
+    summary = make_demo_data(args.out, users=args.users, weeks=args.weeks, seed=args.seed, end=end)
     rows = ", ".join(f"{k} {v:,}" for k, v in summary.rows.items())
     print(
         f"Wrote {summary.path} ({summary.start} to {summary.end}) in "

@@ -113,3 +113,10 @@ def test_kill_9_leaves_no_partial_report_and_the_next_render_cleans_up(tiny_demo
     assert main([*cmd[3:], "--out", str(out)]) == 0
     assert page.exists() and not any(p.exists() for p in left)
     assert not [p for p in page.parent.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_a_connection_url_password_never_reaches_a_message(capsys):
+    url = "postgres://alice:s3cret@127.0.0.1:1/ops"
+    assert main(["validate", "--source", url]) == 2
+    err = capsys.readouterr().err
+    assert "s3cret" not in err and "postgres://alice:***@127.0.0.1:1/ops" in err

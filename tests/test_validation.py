@@ -281,3 +281,25 @@ def test_screened_checks_find_what_counting_every_check_finds(bad):
         ("amount", "negative_amount", 1),
     ]
     assert sorted(found(True)) == (sorted(expected) if bad else [])
+
+
+def test_validate_refuses_a_params_table_name_the_source_lacks(tiny_demo, capsys):
+    # validate used to say "No problems found" and the report then failed on the table
+    src = oa.connect(str(tiny_demo), params={"tables": {"orders": "sales"}})
+    report = oa.validate(src)
+    assert not report.ok
+    row = report.problems.set_index("check").loc["mapped_table_absent"]
+    assert row["table"] == "orders" and row["severity"] == "error"
+    assert "params tables.orders onto 'sales', which the source does not have" in row["message"]
+
+
+def test_duckdb_sessions_install_and_load_nothing_from_the_network(tiny_demo, tmp_path):
+    pd.DataFrame({"user_id": [1], "registered_at": ["2025-11-17"]}).to_csv(
+        tmp_path / "users.csv", index=False
+    )
+    for target in (str(tiny_demo), str(tmp_path), f"duckdb:///{tiny_demo}"):
+        got = oa.connect(target).backend.raw_sql(
+            "SELECT current_setting('autoinstall_known_extensions'), "
+            "current_setting('autoload_known_extensions')"
+        )
+        assert got.fetchall() == [(False, False)], target

@@ -90,13 +90,18 @@ def check_text(raw: dict[str, Any], key: str, where: str, *, optional: bool = Fa
         raise bad(key, value, where, "use a non-empty name" + (" (or null)" if optional else ""))
 
 
-def check_names(raw: dict[str, Any], key: str, where: str, *, optional: bool = False) -> None:
-    """A list of names; one name given as a plain string is read as a one-element list."""
+def check_names(
+    raw: dict[str, Any], key: str, where: str, *, optional: bool = False, steps: bool = False
+) -> None:
+    """A list of names; one name given as a plain string is read as a one-element list.
+    ``steps``: the steps of a funnel, two or more (or none)."""
     value = section_value(raw, key)
     if value is None and optional:
         return
     if isinstance(value, str):
         value = [value]
+    if steps and isinstance(value, (list, tuple)) and len(value) == 1:
+        raise bad(key, value, where, "list two or more events (a funnel's steps), or [] for none")
     if not isinstance(value, (list, tuple)) or not all(
         isinstance(v, str) and v.strip() for v in value
     ):

@@ -22,6 +22,18 @@ _STALE_FILE = re.compile(r"^\..+\.(\d+)\.[^.]+\.tmp$")
 _STALE_DIR = re.compile(r"^oa-render-(\d+)-")
 
 
+_PASSWORD = re.compile(r"(://[^/:@\s]*:)[^@/\s]+@")
+
+
+def mask_password(text: str) -> str:
+    """``text`` with the password of every connection URL in it masked.
+
+    >>> mask_password("Cannot connect to 'postgres://alice:s3cret@db:5432/ops'")
+    "Cannot connect to 'postgres://alice:***@db:5432/ops'"
+    """
+    return _PASSWORD.sub(r"\1***@", text)
+
+
 def absolute_path(path: str | Path) -> Path:
     """``path`` made absolute against the working directory as it is now, without resolving
     links. Every path a command is given goes through this once, before any render starts,

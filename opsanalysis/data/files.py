@@ -151,12 +151,13 @@ def read_table_file(
     name = f"oa_{table}"
     if con.name != "duckdb":  # a Spark session's views are shared by every source on it
         name += f"_{uuid.uuid4().hex[:8]}"
+    if path.stat().st_size == 0:
+        kind = "Parquet file" if path.name.endswith(".parquet") else "CSV file with a header"
+        raise SourceError(
+            f"File {path.name} (table {table!r}) is empty (0 bytes), not a {kind}. "
+            "Fix: export it again, or remove it from the folder."
+        )
     if path.name.endswith(".parquet"):
-        if path.stat().st_size == 0:
-            raise SourceError(
-                f"File {path.name} (table {table!r}) is empty (0 bytes), not a Parquet file. "
-                "Fix: export it again, or remove it from the folder."
-            )
         try:
             return con.read_parquet(path, table_name=name)
         except Exception as exc:  # DuckDB: too small, no magic bytes, bad footer, ...
@@ -197,7 +198,7 @@ def open_folder(
     folder: Path, params: Params, con: BaseBackend | None = None
 ) -> tuple[BaseBackend, dict[str, ibis.Table]]:
     """The table files of ``folder``, read by ``con`` (default: a new in-memory DuckDB)."""
-    con = con if con is not None else ibis.duckdb.connect()
+    con = con if con is not None else ibis.duckdb.connect(**DUCKDB_OFFLINE)
     tables: dict[str, ibis.Table] = {}
     wanted = {params.physical_table(t): t for t in TABLES}
     for path in sorted(folder.iterdir()):
@@ -230,9 +231,26 @@ def open_folder(
     return con, tables
 
 
+#: DuckDB never installs or loads an extension from the network (the ones we use, parquet,
+#: json and icu, are built in): new in-memory connections are made with these settings, and
+#: every DuckDB session is SET to them (source.py); a SQLite file gets a message instead.
+DUCKDB_OFFLINE = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+
+
 def open_duckdb_file(path: Path) -> BaseBackend:
     """Open a DuckDB file read-only, with a message for a damaged or locked file."""
+    with open(path, "rb") as f:
+        magic = f.read(16)
+    if magic.startswith(b"SQLite format 3"):
+        raise SourceError(
+            f"{path.name} is a SQLite database, not a DuckDB one; opsanalysis installs no "
+            "DuckDB extension from the network to read it. Fix: export its tables to a folder "
+            "of Parquet or CSV files named after the tables, or pass a backend you opened "
+            "yourself (oa.connect(ibis.sqlite.connect(path)), with ibis-framework[sqlite])."
+        )
     try:
+        # no config here: DuckDB refuses a second connection to a file with another one
+        # (an analyst's own duckdb.connect); the session is made offline by a SET after it
         return ibis.duckdb.connect(str(path), read_only=True)
     except Exception as exc:
         text = str(exc)

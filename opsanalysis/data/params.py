@@ -357,7 +357,7 @@ def _validate(raw: dict[str, Any], where: str) -> None:
 def _validate_sections(raw: dict[str, Any], where: str) -> None:
     """Type and range checks of every section the analyses read (one error per bad key)."""
     check_names(raw, "events.active", where, optional=True)
-    check_names(raw, "events.conversion_steps", where, optional=True)
+    check_names(raw, "events.conversion_steps", where, optional=True, steps=True)
     check_names(raw, "events.activation", where, optional=True)
     check_names(raw, "orders.paid_statuses", where)
     check_text(raw, "report.title", where, optional=True)

@@ -20,8 +20,9 @@ import pandas as pd
 from ibis.backends import BaseBackend
 
 from ..exceptions import ParamsError, SourceError
+from ._io import mask_password
 from .contract import TABLES, table_spec
-from .files import check_frame, localize_frame, open_duckdb_file, open_folder
+from .files import DUCKDB_OFFLINE, check_frame, localize_frame, open_duckdb_file, open_folder
 from .params import Params, load_params, with_engine
 from .periods import Period, latest_complete_period, period_containing
 from .prepare import PreparedTable, prepare_table
@@ -33,7 +34,8 @@ DEFAULT_SOURCE = "data/demo.duckdb"
 
 
 def _set_session(backend: BaseBackend, tz: str, memory_limit: str | None) -> None:
-    """Aware timestamps read as wall-clock time in ``tz``; DuckDB: no progress bar, rows in
+    """Aware timestamps read as wall-clock time in ``tz``; DuckDB: no extension installed or
+    loaded from the network, no progress bar, rows in
     any order without ORDER BY (queries that need one say so; kept tables are written 10%
     faster), at most ``memory_limit`` of working memory (None: DuckDB's default)."""
     name = getattr(backend, "name", "")
@@ -50,6 +52,8 @@ def _set_session(backend: BaseBackend, tz: str, memory_limit: str | None) -> Non
         )
     if name == "duckdb":
         try:
+            for setting in DUCKDB_OFFLINE:  # nothing is installed or loaded from the network
+                backend.raw_sql(f"SET {setting} = false")
             backend.raw_sql("SET enable_progress_bar = false")
             backend.raw_sql("SET preserve_insertion_order = false")
         except Exception:  # pragma: no cover - a read-only or older DuckDB: not worth a word
@@ -415,11 +419,14 @@ def connect(
         if "://" in text:
             # a DuckDB file given as a URL is opened read-only like a path, so that a report's
             # kernel can open it while the command holds it too
-            options = {"read_only": True} if text.startswith("duckdb://") else {}
+            duck = text.startswith("duckdb://")
+            options: dict[str, Any] = {"read_only": True} if duck else {}
             try:
                 con = ibis.connect(text, **options)
             except Exception as exc:
-                raise SourceError(f"Cannot connect to {text!r}: {exc}") from exc
+                raise SourceError(
+                    f"Cannot connect to {mask_password(text)!r}: {mask_password(str(exc))}"
+                ) from None
             tables = _tables_of_backend(con, p)
         elif path.is_dir():
             if p.engine == "spark":
@@ -448,9 +455,9 @@ def connect(
                 "Parquet/CSV files, an Ibis backend or a connection URL."
                 + (" Create the demo data with `opsanalysis demo-data`." if "demo" in text else "")
             )
-        description = text
+        description = mask_password(text)
     else:
-        con = ibis.duckdb.connect()
+        con = ibis.duckdb.connect(**DUCKDB_OFFLINE)
         description = "in-memory DataFrames"
     # a backend passed in keeps its own memory setting
     _set_session(con, p.timezone, None if isinstance(target, BaseBackend) else p.memory_limit)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .problems import Problem, ValidationReport, example_text
+from .problems import Problem, ValidationReport, example_text, schema_problem
 from .source import Source, connect
 
 __all__ = ["validate"]
@@ -99,6 +99,19 @@ def validate(source: Any, **kwargs: Any) -> ValidationReport:
     """
     src = source if isinstance(source, Source) else connect(source, **kwargs)
     report = ValidationReport()
+    for name, physical in (src.params.raw.get("tables") or {}).items():
+        if not src.has(name):  # the params name a table the source does not have
+            report.problem_list.append(
+                schema_problem(
+                    name,
+                    None,
+                    "mapped_table_absent",
+                    f"is mapped by params tables.{name} onto {physical!r}, which the source "
+                    f"does not have (it has: {', '.join(src.tables()) or 'no table'})",
+                    f"name the table as the source spells it in params tables.{name}, or "
+                    "remove the entry",
+                )
+            )
     for name in src.tables():
         prepared = src.prepare(name)
         report.problem_list.extend(prepared.problems)

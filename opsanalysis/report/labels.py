@@ -390,6 +390,11 @@ TEXT: dict[str, dict[str, str]] = {
         "zh": "本节未展示：数据中没有参数 `{param}` 所列的事件（{names}）。"
         "请把 `{param}` 改为你的数据中的事件名。",
     },
+    "needs_params": {
+        "en": "Not shown: params `{param}` names no event; list the event names of this "
+        "section there.",
+        "zh": "本节未展示：参数 `{param}` 未设置事件；请在此列出本节所需的事件名。",
+    },
     "no_rows": {
         "en": "No rows of the {table} table in this window.",
         "zh": "本期窗口内 {table} 表没有数据。",

@@ -180,6 +180,8 @@ def missing_html(missing: list[Missing], language: str) -> str:
             line = text("needs_any_table", language, tables=", ".join(m.names))
         elif m.kind == "column":
             line = text("needs_column", language, table=m.names[0], column=m.names[1])
+        elif not m.names:  # the params list no event for it
+            line = text("needs_params", language, param=m.what)
         else:
             line = text("needs_events", language, param=m.what, names=", ".join(m.names))
         lines.append(line)
