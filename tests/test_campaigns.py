@@ -144,3 +144,14 @@ def test_roas_and_roi_keep_one_name_each_in_every_table(src):
         roas_at = [i for i, h in enumerate(channel) if h.startswith(roas_word)]
         assert roas_at and channel[roas_at[0] + len(channel) // 2] == "1:2.0"
         assert not any(h.startswith(roi_word) for h in channel)
+
+
+def test_the_return_tables_say_how_revenue_is_attributed(src):
+    from opsanalysis.report.display import campaign_roi_html
+
+    roi = oa.campaign_roi(src, start="2025-11-17", end="2025-11-23", attribution_days=3)
+    page = campaign_roi_html(roi, "en")
+    assert "credited to a campaign by last touch" in page and "at most 3 days before" in page
+    assert "按末次触达归因（订单前 3 天内" in campaign_roi_html(roi, "zh")
+    by_channel = oa.campaign_roi(src, start="2025-11-17", end="2025-11-23", by="channel")
+    assert "signed up through the channel in the period" in campaign_roi_html(by_channel, "en")

@@ -124,7 +124,9 @@ def campaign_roi(
     out["roas"] = out["revenue"] / spend_pos
     out["roi"] = (out["revenue"] - out["spend"]) / spend_pos
     out = out.reset_index().sort_values(["spend", by], ascending=[False, True], kind="stable")
-    return out[[by, *ROI_COLUMNS]].reset_index(drop=True)
+    out = out[[by, *ROI_COLUMNS]].reset_index(drop=True)
+    out.attrs["attribution_days"] = int(attribution_days)  # the report's note says it
+    return out
 
 
 def _by_campaign(

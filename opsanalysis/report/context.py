@@ -199,6 +199,7 @@ class ReportContext:
         ``published``: by type (complete items), each rate with its change against the items
         of ``previous``; then the top ``n``."""
         by_type = pool_content(items, "type", start=published.start, end=published.last_day)
+        by_type.attrs["reach_days"] = self.params.churn.churned_days  # the note's window
         before = None
         if previous is not None:
             before = pool_content(items, "type", start=previous.start, end=previous.last_day)

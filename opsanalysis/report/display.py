@@ -21,6 +21,7 @@ from .labels import (
     metric_label,
     text,
 )
+from .table_notes import table_note
 
 __all__: list[str] = []  # used by report.context; nothing is re-exported
 
@@ -362,7 +363,15 @@ def campaign_roi_html(roi: pd.DataFrame, language: str = "en") -> str:
     head = list(TABLE_HEADS["campaign_roi"][language])
     if roi.columns[0] == "channel":  # the same table by acquisition channel
         head[0] = WORDS["channel"][language]
-    return _table(head, rows, "oa-roi", colours)
+    days = roi.attrs.get("attribution_days", 7)
+    note = table_note(
+        "channel" if roi.columns[0] == "channel" else "campaign_id", language, days=days
+    )
+    return _table(head, rows, "oa-roi", colours) + _note(note)
+
+
+def _note(text: str) -> str:
+    return f"<p class='oa-note'>{html.escape(text)}</p>"
 
 
 def _word(value: str, language: str) -> str:
@@ -399,7 +408,8 @@ def content_html(
         ]
         for r in by_type.to_dict("records")
     ]
-    return _table(TABLE_HEADS["content"][language], rows, "oa-content")
+    note = table_note("content", language, days=by_type.attrs.get("reach_days", 30))
+    return _table(TABLE_HEADS["content"][language], rows, "oa-content") + _note(note)
 
 
 def top_content_html(top: pd.DataFrame, language: str = "en") -> str:
