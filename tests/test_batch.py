@@ -126,6 +126,7 @@ def test_batch_with_relative_paths_writes_only_under_out(tiny_demo, tmp_path, mo
     lists = [w for w in written if w.startswith("rel/weekly/2025-W") and "-lists/" in w]
     assert written == sorted(
         ["conf/weekly.yaml", "wh/demo.duckdb", "rel/index.html", "rel/manifest.json"]
+        + ["rel/.manifest.lock"]
         + pages
         + lists
     )
@@ -173,3 +174,82 @@ def test_a_notebook_run_from_the_notebooks_folder_finds_the_project_files(tiny_d
     )
     page = out.read_text(encoding="utf-8")
     assert "2025-W47" in page and str(ROOT) not in page
+
+
+@pytest.mark.parametrize(
+    "damaged",
+    ["{}", "[]", '{"reports": []}', '{"reports": {"weekly/2025-W47": {"status": 3}}}', "{not json"],
+)
+def test_a_damaged_manifest_is_rebuilt_from_the_reports_on_disk(tmp_path, damaged, capsys):
+    from opsanalysis.report.batch import update_after_render
+
+    out = tmp_path / "out"
+    (out / "weekly").mkdir(parents=True)
+    for week in ("2025-W46", "2025-W47"):
+        (out / "weekly" / f"{week}.html").write_text("<html></html>")
+    (out / "manifest.json").write_text(damaged)
+    update_after_render(out, "monthly", "2025-10", None, None)
+    assert "manifest.json in --out is damaged; rebuilt" in capsys.readouterr().err
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert sorted(manifest["reports"]) == ["monthly/2025-10", "weekly/2025-W46", "weekly/2025-W47"]
+    rebuilt = manifest["reports"]["weekly/2025-W46"]
+    assert rebuilt["status"] == "ok" and rebuilt["hash"] is None  # renders again next batch
+    assert "href='weekly/2025-W47.html'" in (out / "index.html").read_text(encoding="utf-8")
+
+
+def test_two_writers_at_once_lose_no_entry(tmp_path):
+    # two processes (two batches, or a report during a batch) into one --out: the manifest
+    # and the catalogue end with every entry of both
+    import subprocess
+    import sys
+
+    out = tmp_path / "out"
+    code = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from opsanalysis.report.batch import update_after_render\n"
+        "for i in range(25):\n"
+        "    update_after_render(Path(sys.argv[1]), sys.argv[2], f'2025-W{10 + i}', None, None)\n"
+    )
+    procs = [
+        subprocess.Popen([sys.executable, "-c", code, str(out), kind]) for kind in ("weekly", "rfm")
+    ]
+    assert [p.wait(timeout=120) for p in procs] == [0, 0]
+    reports = json.loads((out / "manifest.json").read_text())["reports"]
+    assert len(reports) == 50
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert index.count("<tr class='ok'>") == 50
+
+
+def test_a_mended_period_leaves_no_failure_behind(tiny_demo, tmp_path):
+    out = tmp_path / "out"
+    kept = out / "_failed" / "weekly"
+    kept.mkdir(parents=True)
+    for suffix in (".ipynb", ".txt"):
+        (kept / f"2025-W47{suffix}").write_text("an earlier failure")
+    (kept / "2025-W46.txt").write_text("another week's failure stays")
+    args = ["report", "weekly", "--period", "2025-W47", "--source", str(tiny_demo)]
+    assert main([*args, "--out", str(out)]) == 0
+    assert sorted(p.name for p in kept.iterdir()) == ["2025-W46.txt"]
+    entry = json.loads((out / "manifest.json").read_text())["reports"]["weekly/2025-W47"]
+    assert entry["status"] == "ok" and entry["error"] is None
+
+
+def test_two_batches_into_one_out_at_once_keep_every_report(tiny_demo, tmp_path):
+    import subprocess
+    import sys
+
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "opsanalysis", "batch", "weekly", "--source", str(tiny_demo)]
+    runs = [
+        subprocess.Popen(
+            [*cmd, "--from", a, "--to", b, "--out", str(out)], stderr=subprocess.DEVNULL
+        )
+        for a, b in (("2025-W44", "2025-W45"), ("2025-W46", "2025-W47"))
+    ]
+    assert [p.wait(timeout=300) for p in runs] == [0, 0]
+    reports = json.loads((out / "manifest.json").read_text())["reports"]
+    weeks = [f"weekly/2025-W{w}" for w in (44, 45, 46, 47)]
+    assert sorted(reports) == weeks and {e["status"] for e in reports.values()} == {"ok"}
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert all(f"href='{w}.html'" in index for w in weeks)

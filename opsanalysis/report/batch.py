@@ -12,25 +12,21 @@ from __future__ import annotations
 
 import hashlib
 import html
-import json
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from ..data._io import absolute_path, atomic_output
 from ..data.params import load_params
 from ..data.periods import Period, parse_period
 from ..exceptions import OpsAnalysisError, ReportError
 from .labels import SECTIONS, section, text
+from .manifest import manifest_lock, read_manifest, update_manifest
 from .render import REPORT_KINDS, find_project_file, open_for_command, render_report
 from .stamp import data_fingerprint
 
 __all__: list[str] = []  # the `opsanalysis batch` command; render_report is the library call
-
-MANIFEST = "manifest.json"
 
 
 @dataclass
@@ -53,19 +49,8 @@ def _periods(first: str, last: str, kind: str) -> list[Period]:
     return out
 
 
-def read_manifest(out: Path) -> dict[str, Any]:
-    path = out / MANIFEST
-    if not path.exists():
-        return {"reports": {}}
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):  # a damaged manifest: start again (reports re-render)
-        return {"reports": {}}
-
-
-def write_manifest(out: Path, manifest: dict[str, Any]) -> None:
-    with atomic_output(out / MANIFEST) as tmp:
-        tmp.write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
+def _kinds() -> list[str]:
+    return [k for k, (period, _, _) in REPORT_KINDS.items() if period != "day"]
 
 
 _KEPT_AT = " The executed notebook is kept at "
@@ -93,13 +78,6 @@ def inputs_hash(kind: str, params_path: Path, language: str, fingerprint: str) -
     h.update(params_path.read_bytes())
     h.update(f"{language}|{fingerprint}|{__version__}".encode())
     return h.hexdigest()[:16]
-
-
-def record(manifest: dict[str, Any], key: str, **entry: Any) -> None:
-    """Put one report's entry in the manifest, stamped with the time in its zone."""
-    zone = entry.pop("timezone", "UTC")
-    entry["generated"] = f"{datetime.now(ZoneInfo(zone)):%Y-%m-%d %H:%M}"
-    manifest["reports"][key] = entry
 
 
 def render_batch(
@@ -132,7 +110,7 @@ def render_batch(
     p, source_arg, src = open_for_command(params_path, source, language, engine)
     _, fingerprint = data_fingerprint(src)
     digest = inputs_hash(kind, params_path, p.language, fingerprint)
-    manifest = read_manifest(out)
+    manifest = read_manifest(out, _kinds())
     result = BatchResult()
     todo = []
     for per in periods:
@@ -183,44 +161,52 @@ def render_batch(
                 if not kept:  # refused before any notebook ran: say why under _failed/
                     with atomic_output(out / "_failed" / kind / f"{per.label}.txt") as tmp:
                         tmp.write_text(error + "\n", encoding="utf-8")
-            record(
-                manifest,
+            entry = {
+                "kind": kind,
+                "period": per.label,
+                "path": f"{kind}/{per.label}.html",
+                "hash": digest if error is None else None,
+                "status": "ok" if error is None else "failed",
+                "error": error,
+            }
+            # re-read under the lock: another batch or report into this --out keeps its entries
+            update_manifest(
+                out,
+                _kinds(),
                 key,
-                kind=kind,
-                period=per.label,
-                path=f"{kind}/{per.label}.html",
-                hash=digest if error is None else None,
-                status="ok" if error is None else "failed",
-                error=error,
+                entry,
                 timezone=p.timezone,
+                after=lambda m: write_catalogue(out, m, p.language),
             )
-            write_manifest(out, manifest)
             if bar is not None:
                 bar.set_postfix_str(per.label)
                 bar.update(1)
     if bar is not None:
         bar.close()
-    write_catalogue(out, manifest, p.language)
+    with manifest_lock(out):  # the catalogue also when nothing was rendered
+        write_catalogue(out, read_manifest(out, _kinds()), p.language)
     return result
 
 
 def update_after_render(out: Path, kind: str, period: str, params: Any, error: str | None) -> None:
     """Record one ``opsanalysis report`` run in the manifest and rebuild the catalogue."""
     p = load_params(params)
-    manifest = read_manifest(out)
-    record(
-        manifest,
+    entry = {
+        "kind": kind,
+        "period": period,
+        "path": f"{kind}/{period}.html",
+        "hash": None,  # a single report is not skipped by a later batch: its inputs are unknown
+        "status": "ok" if error is None else "failed",
+        "error": error,
+    }
+    update_manifest(
+        out,
+        _kinds(),
         f"{kind}/{period}",
-        kind=kind,
-        period=period,
-        path=f"{kind}/{period}.html",
-        hash=None,  # a single report is not skipped by a later batch: its inputs are unknown
-        status="ok" if error is None else "failed",
-        error=error,
+        entry,
         timezone=p.timezone,
+        after=lambda m: write_catalogue(out, m, p.language),
     )
-    write_manifest(out, manifest)
-    write_catalogue(out, manifest, p.language)
 
 
 _PAGE_CSS = """

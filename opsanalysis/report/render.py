@@ -387,7 +387,7 @@ def render_report(
         extra["export_dir"] = str(out / kind / f"{name}-lists")
     elif extra.get("export_dir"):
         extra["export_dir"] = str(absolute_path(extra["export_dir"]))
-    return render(
+    page = render(
         find_project_file("notebooks", nb_name),
         target,
         parameters={
@@ -401,3 +401,7 @@ def render_report(
         title=f"{kind} report {per.label}",
         failed_dir=out / "_failed" / kind,
     )
+    for stale in (out / "_failed" / kind).glob(f"{name}.*"):  # an earlier failure, mended
+        if stale.suffix in (".ipynb", ".txt"):
+            stale.unlink(missing_ok=True)
+    return page
