@@ -159,6 +159,19 @@ def kpi(key: str) -> KPI:
 KPI_KEYS = tuple(_BY_KEY)
 
 
+def params_event_names(params: Any, key: str) -> list[str]:
+    """The event names that params ``key`` lists: ``events.conversion_steps`` (in step
+    order), or a ``community.*`` / ``content.*`` action (sorted)."""
+    section, name = key.split(".", 1)
+    if key == "events.conversion_steps":
+        return list(params.conversion_steps)
+    if section == "community":
+        return sorted(params.community_events[name])
+    if section == "content":
+        return sorted(params.content_events[name])
+    raise KeyError(f"params {key!r} names no events")
+
+
 def check_targets(targets: Any, where: str) -> None:
     """Params ``targets``: each key a KPI of the registry, each value a positive finite
     number, a rate's target a share from 0 to 1 (21 for 21% is refused with the fix)."""

@@ -24,7 +24,7 @@ from ..data.engine import (
     period_start,
     users_per_period,
 )
-from ..data.kpis import KPIS, kpi
+from ..data.kpis import KPIS, kpi, params_event_names
 from ..data.periods import (
     Period,
     latest_complete_period,
@@ -60,16 +60,7 @@ def kpi_has_data(src: Source, metric: str) -> bool:
     if not k.events:
         return True
     present = src.event_names()
-    for key in k.events:
-        section, name = key.split(".", 1)
-        names = (
-            src.params.community_events[name]
-            if section == "community"
-            else src.params.content_events[name]
-        )
-        if present.intersection(names):
-            return True
-    return False
+    return any(present.intersection(params_event_names(src.params, e)) for e in k.events)
 
 
 MONITOR_COLUMNS = [

@@ -420,10 +420,7 @@ def _in_project(path: str) -> str:
     given = Path(path).expanduser()
     if given.is_absolute() or given.exists():
         return str(absolute_path(given))
-    root = project_root()
-    if Path.cwd().name == "notebooks" and (Path.cwd().parent / "params").is_dir():
-        root = Path.cwd().parent.resolve()
-    candidate = root / given
+    candidate = project_root() / given
     return str(candidate if candidate.exists() else absolute_path(given))
 
 

@@ -46,10 +46,13 @@ EXAMPLE_PERIODS = {
 
 def project_root() -> Path:
     """The folder holding ``notebooks/`` and ``params/``: the working directory when it has
-    them, else the checkout this package was installed from (an absolute path)."""
+    them, its parent when it is that ``notebooks/`` folder (JupyterLab runs a notebook in
+    its own folder), else the checkout this package was installed from (an absolute path)."""
     cwd = Path.cwd().resolve()
     if (cwd / "notebooks").is_dir():
         return cwd
+    if cwd.name == "notebooks" and (cwd.parent / "params").is_dir():
+        return cwd.parent
     return Path(__file__).resolve().parents[2]
 
 

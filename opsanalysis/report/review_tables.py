@@ -88,8 +88,6 @@ TABLE_NAMES = {
     "tickets": {"en": "service tickets", "zh": "客服工单"},
 }
 
-WORDS_NO_DATA = LABEL_WORDS["no_data"]
-
 WORDS = {
     "met": {"en": "met", "zh": "达成"},
     "missed": {"en": "missed", "zh": "未达成"},
@@ -160,7 +158,7 @@ def goals_html(monitor: pd.DataFrame, language: str = "en", to_date: bool = Fals
     rows, colours = [], []
     for r in monitor[monitor["target"].notna()].to_dict("records"):
         if r.get("status") == "no_data":  # the data cannot judge it: neither met nor missed
-            none = WORDS_NO_DATA[language]
+            none = LABEL_WORDS["no_data"][language]
             rows.append(
                 [
                     (html.escape(metric_label(r["metric"], language)), "left"),

@@ -25,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..data.kpis import params_event_names
 from .labels import text
 from .views import (
     activity,
@@ -73,14 +74,6 @@ ReportContext = Any
 
 __all__: list[str] = []  # report.show(part) shows them; not library API
 
-#: Params keys that name events, and where a section's events come from.
-EVENT_PARAMS = {
-    "conversion_steps": "events.conversion_steps",
-    "community.message": "community.message",
-    "community.add_wecom": "community.add_wecom",
-    "content.read": "content.read",
-}
-
 
 @dataclass(frozen=True)
 class Needs:
@@ -91,8 +84,8 @@ class Needs:
     columns
         Mapped columns as ``table.column`` (``users.channel``).
     events
-        Params keys of event names (:data:`EVENT_PARAMS`) of which at least one name must
-        occur in the events table.
+        Params keys of event names (``events.conversion_steps``, ``content.read``) of which
+        at least one name must occur in the events table.
     any_table
         At least one of these tables must exist (a scorecard needs some data).
     """
@@ -130,18 +123,6 @@ class Missing:
     names: tuple[str, ...] = ()
 
 
-def event_names_of(report: ReportContext, key: str) -> list[str]:
-    """The event names params ``key`` (:data:`EVENT_PARAMS`) lists."""
-    p = report.params
-    if key == "conversion_steps":
-        return list(p.conversion_steps)
-    if key.startswith("community."):
-        return sorted(p.community_events[key.split(".", 1)[1]])
-    if key == "content.read":
-        return sorted(p.content_events["read"])
-    raise KeyError(key)
-
-
 def missing_needs(report: ReportContext, needs: Needs) -> list[Missing]:
     """Every need of a section the source does not meet (empty: the section can be shown)."""
     src = report.source
@@ -158,9 +139,9 @@ def missing_needs(report: ReportContext, needs: Needs) -> list[Missing]:
     if needs.events and src.has("events"):
         present = src.event_names()
         for key in needs.events:
-            names = event_names_of(report, key)
+            names = params_event_names(report.params, key)
             if not present.intersection(names):
-                out.append(Missing("events", EVENT_PARAMS[key], tuple(names)))
+                out.append(Missing("events", key, tuple(names)))
     return out
 
 
@@ -225,7 +206,7 @@ SECTION_LIST: list[Section] = [
     Section("reactivation", reactivation, _EVENTS),
     Section("content_items", content_items, Needs(tables=("content", "events"))),
     Section("content_month", content_month, Needs(tables=("content", "events"))),
-    Section("funnel", funnel, Needs(tables=("events",), events=("conversion_steps",))),
+    Section("funnel", funnel, Needs(tables=("events",), events=("events.conversion_steps",))),
     Section(
         "new_user_funnel",
         new_user_funnel,
@@ -297,23 +278,29 @@ _WEEK_AND_MONTH = {
     "data_notes": ["data_notes"],
 }
 
+
+def _growth(retention: str) -> list[str]:
+    """The weekly and the monthly report's growth part, with their cohort retention."""
+    return [
+        "growth",
+        "new_users_by_channel",
+        "channels",
+        "trend",
+        "when_active",
+        "activity",
+        "activity_tiers",
+        retention,
+        "new_user_retention",
+        "reactivation",
+    ]
+
+
 #: The parts of each periodic report, in order: part key -> its sections (the first is the
 #: part's heading). Each report notebook has a cell per part.
 LAYOUTS: dict[str, dict[str, list[str]]] = {
     "weekly": {
         "overview": _WEEK_AND_MONTH["overview"],
-        "growth": [
-            "growth",
-            "new_users_by_channel",
-            "channels",
-            "trend",
-            "when_active",
-            "activity",
-            "activity_tiers",
-            "retention",
-            "new_user_retention",
-            "reactivation",
-        ],
+        "growth": _growth("retention"),
         "content": ["content", "content_items"],
         "conversion": [*_WEEK_AND_MONTH["conversion"], "service", "experiments"],
         "value_layers": _WEEK_AND_MONTH["value_layers"],
@@ -323,18 +310,7 @@ LAYOUTS: dict[str, dict[str, list[str]]] = {
     },
     "monthly": {
         "overview": _WEEK_AND_MONTH["overview"],
-        "growth": [
-            "growth",
-            "new_users_by_channel",
-            "channels",
-            "trend",
-            "when_active",
-            "activity",
-            "activity_tiers",
-            "monthly_retention",
-            "new_user_retention",
-            "reactivation",
-        ],
+        "growth": _growth("monthly_retention"),
         "content": ["content", "content_month"],
         "conversion": [
             *_WEEK_AND_MONTH["conversion"],
